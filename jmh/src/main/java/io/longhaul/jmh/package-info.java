@@ -1,0 +1,2 @@
+/** JMH microbenchmarks of longhaul's per-packet costs. */
+package io.longhaul.jmh;
