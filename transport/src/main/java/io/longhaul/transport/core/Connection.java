@@ -1,0 +1,944 @@
+package io.longhaul.transport.core;
+
+import io.longhaul.transport.cc.CongestionControl;
+import io.longhaul.transport.cc.CongestionControlConfig;
+import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.protocol.AckFlyweight;
+import io.longhaul.transport.protocol.Bytes;
+import io.longhaul.transport.protocol.CloseFlyweight;
+import io.longhaul.transport.protocol.DataFlyweight;
+import io.longhaul.transport.protocol.HandshakeFlyweight;
+import io.longhaul.transport.protocol.PacketFlyweight;
+import io.longhaul.transport.recovery.SentPacketTracker;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * One connection's protocol state machine: handshake, message segmentation and reassembly,
+ * selective repair, deadline messages, flow control, per-path recovery, congestion control and
+ * pacing. Sans-I/O: every method takes the current time, datagrams go out through the
+ * {@link DatagramSink} given to {@link Endpoint#poll}, and events go to the {@link ConnectionHandler}.
+ *
+ * <p>Not thread-safe: one thread (the driver's event loop, or the simulator) owns it.
+ */
+public final class Connection {
+    /** Close code for an orderly close by the application. */
+    public static final int CLOSE_NORMAL = 0;
+    /** Close code when the peer stayed silent longer than the idle timeout. */
+    public static final int CLOSE_IDLE_TIMEOUT = 1;
+    /** Close code when the handshake never completed. */
+    public static final int CLOSE_HANDSHAKE_TIMEOUT = 2;
+
+    private static final Comparator<SendMessage> BY_SEND_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
+    private static final Comparator<ReceiveMessage> BY_RECEIVE_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
+
+    private final Endpoint endpoint;
+    private final CoreConfig config;
+    private final ConnectionHandler handler;
+    private final long localId;
+    private final boolean client;
+    private long peerId;
+    private ConnectionState state;
+    private final Path[] paths;
+    private int chunkSize;
+    private long peerIdleTimeoutNs;
+    private Object attachment;
+
+    private final SentPacketTracker.Listener<SendMessage> recoveryListener = new SentPacketTracker.Listener<>() {
+        @Override
+        public void onAcked(final SendMessage message, final int chunk, final boolean wasDeclaredLost) {
+            onChunkAcked(message, chunk);
+        }
+
+        @Override
+        public void onLost(final SendMessage message, final int chunk) {
+            if (message.state == SendMessage.ACTIVE && !message.isAcked(chunk)) {
+                retransmitQueue.push(message, chunk);
+            }
+        }
+    };
+
+    // Send side.
+    private long nextMessageId = 1;
+    private long creditUsed;
+    private long peerMaxData;
+    private final ArrayDeque<SendMessage> sendQueue = new ArrayDeque<>();
+    private final Long2ObjectHashMap<SendMessage> inProgress = new Long2ObjectHashMap<>();
+    private final PriorityQueue<SendMessage> sendDeadlines = new PriorityQueue<>(BY_SEND_DEADLINE);
+    private final RetransmitQueue retransmitQueue = new RetransmitQueue();
+    private int nextPath;
+
+    // Receive side.
+    private final Long2ObjectHashMap<ReceiveMessage> reassembly = new Long2ObjectHashMap<>();
+    private final PriorityQueue<ReceiveMessage> receiveDeadlines = new PriorityQueue<>(BY_RECEIVE_DEADLINE);
+    private long deliveredBelow = 1;
+    private final LongHashSet deliveredAbove = new LongHashSet();
+    private long releasedBytes;
+    private long reassemblyBytes;
+    private long advertisedMaxData;
+
+    // Lifecycle.
+    private long handshakeDueNs;
+    private long handshakeSentNs;
+    private int handshakeAttempts;
+    private boolean acceptDue;
+    private long lastReceiveNs;
+    private long lastActivityNs;
+    private boolean closeDue;
+    private long closeEndNs = Long.MAX_VALUE;
+    private int closeCode;
+    private String closeReason = "";
+    private boolean closedByPeer;
+    private long lastCloseSentNs = Long.MIN_VALUE;
+
+    // Statistics.
+    private long messagesSent;
+    private long messagesDelivered;
+    private long messagesExpired;
+    private long messagesReceived;
+    private long bytesReceived;
+    private long duplicateChunks;
+    private long redundantRepairs;
+    private long flowControlBlocked;
+
+    private final long[] rangeLo = new long[AckFlyweight.MAX_RANGES];
+    private final long[] rangeHi = new long[AckFlyweight.MAX_RANGES];
+
+    Connection(final Endpoint endpoint, final CoreConfig config, final ConnectionHandler handler, final long localId,
+               final boolean client, final Object[] pathAddresses, final int pathCount, final long nowNs) {
+        this.endpoint = endpoint;
+        this.config = config;
+        this.handler = handler;
+        this.localId = localId;
+        this.client = client;
+        this.state = client ? ConnectionState.CONNECTING : ConnectionState.ESTABLISHED;
+        this.chunkSize = config.maxPayloadBytes();
+        this.peerIdleTimeoutNs = config.idleTimeoutNs();
+        this.paths = new Path[pathCount];
+        final int datagram = config.maxDatagramBytes();
+        final CongestionControlConfig ccConfig = new CongestionControlConfig(
+            datagram, (long) config.initialWindowPackets() * datagram, 2L * datagram, java.util.Map.of());
+        for (int i = 0; i < pathCount; i++) {
+            final CongestionControl cc = CongestionControls.create(config.congestionControl(), ccConfig);
+            paths[i] = new Path(i, pathAddresses == null || i >= pathAddresses.length ? null : pathAddresses[i], cc,
+                config.initialRttNs(), config.maxPacketsInFlight());
+        }
+        this.advertisedMaxData = config.receiveWindowBytes();
+        this.lastReceiveNs = nowNs;
+        this.lastActivityNs = nowNs;
+        this.handshakeDueNs = nowNs;
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** @return this end's connection id (the one peers address packets to). */
+    public long localId() {
+        return localId;
+    }
+
+    /** @return the peer's connection id, or 0 before the handshake completed. */
+    public long peerId() {
+        return peerId;
+    }
+
+    public boolean isClient() {
+        return client;
+    }
+
+    public ConnectionState state() {
+        return state;
+    }
+
+    public int pathCount() {
+        return paths.length;
+    }
+
+    /** @return the remote address of a path, or null if not learned yet. */
+    public Object remoteAddress(final int pathId) {
+        return paths[pathId].remoteAddress;
+    }
+
+    /** @return the negotiated DATA payload size. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** @return the close reason, or an empty string while open. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    /** Lets a driver or application hang its own object on the connection. */
+    public void attachment(final Object value) {
+        attachment = value;
+    }
+
+    /** Sends a reliable message. @see #send(long, int, ByteBuffer, long) */
+    public long send(final long nowNs, final int tag, final ByteBuffer payload) {
+        return enqueue(nowNs, tag, payload, false, Long.MAX_VALUE);
+    }
+
+    /**
+     * Sends a deadline message: repaired until {@code deadlineNs}, then abandoned; the peer gets it
+     * at its deadline with the ranges that never arrived.
+     *
+     * @param payload the bytes between position and limit; not copied, must stay unchanged until
+     *                the message completes.
+     * @return the message id, reported again in {@link ConnectionHandler#onSendComplete}.
+     */
+    public long send(final long nowNs, final int tag, final ByteBuffer payload, final long deadlineNs) {
+        return enqueue(nowNs, tag, payload, true, deadlineNs);
+    }
+
+    private long enqueue(final long nowNs, final int tag, final ByteBuffer payload, final boolean deadlineMode, final long deadlineNs) {
+        if (state == ConnectionState.CLOSING || state == ConnectionState.DRAINING || state == ConnectionState.CLOSED) {
+            throw new IllegalStateException("connection " + Long.toHexString(localId) + " is closed: " + closeReason);
+        }
+        final int length = payload.remaining();
+        if (length > DataFlyweight.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the limit of "
+                + DataFlyweight.MAX_MESSAGE_LENGTH + " bytes (1 GiB)");
+        }
+        final SendMessage message = new SendMessage(nextMessageId++, tag, payload.slice(), chunkSize, creditUsed, deadlineMode, deadlineNs);
+        creditUsed += length;
+        messagesSent++;
+        sendQueue.add(message);
+        inProgress.put(message.id, message);
+        if (deadlineMode) {
+            sendDeadlines.add(message);
+        }
+        lastActivityNs = nowNs;
+        return message.id;
+    }
+
+    /** Closes the connection: pending sends fail, the peer is told {@code reason}. Idempotent. */
+    public void close(final long nowNs, final int code, final String reason) {
+        if (state == ConnectionState.CLOSING || state == ConnectionState.DRAINING || state == ConnectionState.CLOSED) {
+            return;
+        }
+        final boolean wasConnecting = state == ConnectionState.CONNECTING;
+        closeCode = code;
+        closeReason = reason == null ? "" : reason;
+        state = ConnectionState.CLOSING;
+        closeDue = !wasConnecting;
+        closeEndNs = nowNs + 3 * maxPto();
+        failPending("connection closed: " + closeReason);
+        handler.onClosed(this, code, closeReason, false);
+        if (wasConnecting) {
+            state = ConnectionState.CLOSED;
+        }
+    }
+
+    /** @return a snapshot of the connection's counters. */
+    public ConnectionStats stats() {
+        final List<PathStats> list = new ArrayList<>(paths.length);
+        for (final Path p : paths) {
+            list.add(p.stats());
+        }
+        return new ConnectionStats(localId, state, messagesSent, messagesDelivered, messagesExpired, messagesReceived,
+            bytesReceived, duplicateChunks, redundantRepairs, flowControlBlocked, reassemblyBytes, List.copyOf(list));
+    }
+
+    /** @return messages sent and not yet completed. */
+    public int pendingMessages() {
+        return inProgress.size();
+    }
+
+    /** @return messages being reassembled. */
+    public int reassemblingMessages() {
+        return reassembly.size();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection{" + Long.toHexString(localId) + (client ? " client" : " server") + ", " + state + '}';
+    }
+
+    // ------------------------------------------------------------------ incoming
+
+    void startHandshake(final long nowNs) {
+        handshakeDueNs = nowNs;
+    }
+
+    void onAcceptedInit(final long nowNs, final long peer, final int pathCountIgnored, final int peerMaxPayload,
+                        final long peerWindow, final int peerIdleMs, final Object from) {
+        peerId = peer;
+        chunkSize = Math.min(chunkSize, peerMaxPayload);
+        peerMaxData = Math.max(peerMaxData, peerWindow);
+        peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), peerIdleMs * 1_000_000L);
+        paths[0].remoteAddress = from;
+        acceptDue = true;
+        lastReceiveNs = nowNs;
+    }
+
+    /** A repeated INIT from the same peer: the ACCEPT was lost, send it again. */
+    void onRepeatedInit(final long nowNs, final Object from) {
+        if (state == ConnectionState.ESTABLISHED) {
+            paths[0].remoteAddress = from;
+            acceptDue = true;
+            lastReceiveNs = nowNs;
+        }
+    }
+
+    /**
+     * Handles one validated datagram addressed to this connection.
+     *
+     * @return -1 if accepted, else the ordinal of the {@link DropReason}.
+     */
+    int onPacket(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int length) {
+        final byte type = PacketFlyweight.type(in, offset);
+        final int pathId = PacketFlyweight.pathId(in, offset);
+        if (pathId >= paths.length) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        if (state == ConnectionState.CLOSED) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        if (state == ConnectionState.CLOSING) {
+            // Repeat the CLOSE to stray packets, at most once per RTT.
+            if (nowNs - lastCloseSentNs > paths[0].rtt.smoothedRttNs()) {
+                closeDue = true;
+            }
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        if (state == ConnectionState.DRAINING) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        final int result;
+        switch (type) {
+            case PacketFlyweight.TYPE_HANDSHAKE_ACCEPT:
+                result = onAccept(nowNs, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_DATA:
+                result = onData(nowNs, pathId, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_ACK:
+                result = onAck(nowNs, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_PING:
+                result = onPing(nowNs, pathId, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_CLOSE:
+                result = onClose(nowNs, in, offset, length);
+                break;
+            default:
+                result = DropReason.WRONG_STATE.ordinal();
+                break;
+        }
+        if (result < 0) {
+            final Path path = paths[pathId];
+            path.packetsReceived++;
+            path.bytesReceived += length;
+            path.remoteAddress = from;
+            lastReceiveNs = nowNs;
+        }
+        return result;
+    }
+
+    private int onAccept(final long nowNs, final ByteBuffer in, final int offset, final int length) {
+        if (length < HandshakeFlyweight.LENGTH) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        if (!client) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        final long peer = HandshakeFlyweight.sourceId(in, offset);
+        final int maxPayload = HandshakeFlyweight.maxPayload(in, offset);
+        final long window = HandshakeFlyweight.receiveWindow(in, offset);
+        final int idleMs = HandshakeFlyweight.idleTimeoutMs(in, offset);
+        if (peer == 0 || maxPayload < 64 || window < 0 || idleMs <= 0) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        if (state != ConnectionState.CONNECTING) {
+            return peer == peerId ? -1 : DropReason.WRONG_STATE.ordinal();
+        }
+        peerId = peer;
+        chunkSize = Math.min(chunkSize, maxPayload);
+        peerMaxData = Math.max(peerMaxData, window);
+        peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), idleMs * 1_000_000L);
+        if (handshakeAttempts == 1) {
+            final long rttNs = nowNs - handshakeSentNs;
+            for (final Path p : paths) {
+                p.rtt.onSample(rttNs, 0);
+            }
+        }
+        // Messages queued before the handshake were cut with the local payload size; re-cut them.
+        if (!sendQueue.isEmpty()) {
+            recutQueued();
+        }
+        state = ConnectionState.ESTABLISHED;
+        handler.onEstablished(this);
+        return -1;
+    }
+
+    private void recutQueued() {
+        final ArrayDeque<SendMessage> old = new ArrayDeque<>(sendQueue);
+        sendQueue.clear();
+        sendDeadlines.clear();
+        for (final SendMessage m : old) {
+            final SendMessage cut = new SendMessage(m.id, m.tag, m.payload, chunkSize, m.creditBase, m.deadlineMode, m.deadlineNs);
+            sendQueue.add(cut);
+            inProgress.put(cut.id, cut);
+            if (cut.deadlineMode) {
+                sendDeadlines.add(cut);
+            }
+        }
+    }
+
+    private int onData(final long nowNs, final int pathId, final ByteBuffer in, final int offset, final int length) {
+        if (length < DataFlyweight.HEADER_LENGTH) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        if (state == ConnectionState.CONNECTING) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        final long pn = PacketFlyweight.packetNumber(in, offset);
+        final long messageId = DataFlyweight.messageId(in, offset);
+        final int tag = DataFlyweight.tag(in, offset);
+        final int messageOffset = DataFlyweight.messageOffset(in, offset);
+        final int total = DataFlyweight.totalLength(in, offset);
+        final byte mode = DataFlyweight.mode(in, offset);
+        final int payloadLength = DataFlyweight.payloadLength(in, offset);
+        final int deadlineLeftUs = DataFlyweight.deadlineLeftUs(in, offset);
+        if (pn < 0 || messageId <= 0 || total < 0 || total > DataFlyweight.MAX_MESSAGE_LENGTH
+            || (mode != DataFlyweight.MODE_RELIABLE && mode != DataFlyweight.MODE_DEADLINE)
+            || payloadLength != length - DataFlyweight.HEADER_LENGTH
+            || messageOffset < 0 || messageOffset % chunkSize != 0
+            || payloadLength != Math.min(chunkSize, total - messageOffset)
+            || (total > 0 && messageOffset >= total)
+            || deadlineLeftUs < 0) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        final int chunk = messageOffset / chunkSize;
+        if (isDelivered(messageId)) {
+            duplicateChunks++;
+        } else {
+            ReceiveMessage message = reassembly.get(messageId);
+            if (message == null) {
+                // Flow control bounds what an honest peer sends; a dishonest one is cut off here.
+                if (reassemblyBytes + total > 2 * config.receiveWindowBytes() + DataFlyweight.MAX_MESSAGE_LENGTH) {
+                    return DropReason.REASSEMBLY_LIMIT.ordinal();
+                }
+                message = new ReceiveMessage(messageId, tag, total, chunkSize, mode == DataFlyweight.MODE_DEADLINE);
+                reassembly.put(messageId, message);
+                reassemblyBytes += total;
+            } else if (message.length != total || message.tag != tag
+                || message.deadlineMode != (mode == DataFlyweight.MODE_DEADLINE)) {
+                return DropReason.BAD_FIELD.ordinal();
+            }
+            if (message.has(chunk)) {
+                duplicateChunks++;
+            } else {
+                message.data.put(messageOffset, in, offset + DataFlyweight.HEADER_LENGTH, payloadLength);
+                message.mark(chunk);
+                if (message.complete()) {
+                    deliver(message);
+                } else if (message.deadlineMode) {
+                    final long deadline = nowNs + deadlineLeftUs * 1_000L;
+                    if (deadline - message.deadlineNs < 0) {
+                        receiveDeadlines.remove(message);
+                        message.deadlineNs = deadline;
+                        receiveDeadlines.add(message);
+                    }
+                }
+            }
+        }
+        paths[pathId].received.onPacket(pn, nowNs, true);
+        return -1;
+    }
+
+    private boolean isDelivered(final long messageId) {
+        return messageId < deliveredBelow || deliveredAbove.contains(messageId);
+    }
+
+    private void deliver(final ReceiveMessage message) {
+        reassembly.remove(message.id);
+        if (message.deadlineMode && message.deadlineNs != Long.MAX_VALUE) {
+            receiveDeadlines.remove(message);
+        }
+        reassemblyBytes -= message.length;
+        releasedBytes += message.length;
+        if (message.id == deliveredBelow) {
+            deliveredBelow++;
+            while (deliveredAbove.remove(deliveredBelow)) {
+                deliveredBelow++;
+            }
+        } else {
+            deliveredAbove.add(message.id);
+        }
+        messagesReceived++;
+        bytesReceived += message.length;
+        message.data.clear();
+        handler.onMessage(this, message.tag, message.id, message.data, message.missing());
+    }
+
+    private int onAck(final long nowNs, final ByteBuffer in, final int offset, final int length) {
+        if (length < AckFlyweight.BLOCKS_OFFSET) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        if (state == ConnectionState.CONNECTING) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        final long maxData = AckFlyweight.maxData(in, offset);
+        final int blocks = AckFlyweight.blockCount(in, offset);
+        if (maxData < 0 || blocks < 1 || blocks > paths.length) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        // Validate every block before acting on any, so a malformed ACK changes nothing.
+        int at = offset + AckFlyweight.BLOCKS_OFFSET;
+        final int end = offset + length;
+        for (int b = 0; b < blocks; b++) {
+            if (at + AckFlyweight.BLOCK_FIXED_LENGTH > end) {
+                return DropReason.TRUNCATED.ordinal();
+            }
+            final int ranges = AckFlyweight.blockRangeCount(in, at);
+            if (ranges < 1 || ranges > AckFlyweight.MAX_RANGES) {
+                return DropReason.BAD_FIELD.ordinal();
+            }
+            final int blockLength = AckFlyweight.blockLength(ranges);
+            if (at + blockLength > end) {
+                return DropReason.TRUNCATED.ordinal();
+            }
+            final int pathId = AckFlyweight.blockPathId(in, at);
+            if (pathId >= paths.length || AckFlyweight.readRanges(in, at, rangeLo, rangeHi) < 0) {
+                return DropReason.BAD_FIELD.ordinal();
+            }
+            if (rangeHi[0] >= paths[pathId].sent.nextPacketNumber()) {
+                return DropReason.ACK_OF_UNSENT.ordinal();
+            }
+            at += blockLength;
+        }
+        if (maxData > peerMaxData) {
+            peerMaxData = maxData;
+        }
+        at = offset + AckFlyweight.BLOCKS_OFFSET;
+        for (int b = 0; b < blocks; b++) {
+            final int pathId = AckFlyweight.blockPathId(in, at);
+            final int ranges = AckFlyweight.readRanges(in, at, rangeLo, rangeHi);
+            final long ackDelayNs = Math.min(AckFlyweight.blockAckDelayUs(in, at) * 1_000L, config.maxAckDelayNs());
+            processAckBlock(nowNs, paths[pathId], ranges, ackDelayNs);
+            at += AckFlyweight.blockLength(ranges);
+        }
+        return -1;
+    }
+
+    private void processAckBlock(final long nowNs, final Path path, final int ranges, final long ackDelayNs) {
+        final SentPacketTracker<SendMessage> sent = path.sent;
+        path.acksReceived++;
+        sent.beginAck();
+        for (int i = 0; i < ranges; i++) {
+            sent.onAckRange(rangeLo[i], rangeHi[i], nowNs, recoveryListener);
+        }
+        final long latestRtt = sent.latestRttNs();
+        if (latestRtt >= 0) {
+            path.rtt.onSample(latestRtt, ackDelayNs);
+            path.cc.onRttSample(nowNs, path.rtt.latestRttNs(), path.rtt.minRttNs(), path.rtt.smoothedRttNs());
+        }
+        final long rate = sent.endAck(path.rtt.minRttNs());
+        if (sent.ackedBytes() > 0) {
+            path.ptoCount = 0;
+            path.cc.onAck(nowNs, path.ackSample.set(sent.ackedBytes(), sent.bytesInFlight(),
+                sent.largestNewlyAckedSentTimeNs(), sent.delivered(), sent.priorDelivered(), rate,
+                sent.sampleAppLimited(), latestRtt >= 0 ? path.rtt.latestRttNs() : -1, path.rtt.minRttNs(),
+                path.rtt.smoothedRttNs()));
+        }
+        detectLosses(nowNs, path);
+    }
+
+    private void detectLosses(final long nowNs, final Path path) {
+        final SentPacketTracker<SendMessage> sent = path.sent;
+        final int lost = sent.detectLosses(nowNs, path.rtt.lossDelayNs(config.timerGranularityNs()),
+            config.packetThreshold(), recoveryListener);
+        if (lost > 0) {
+            path.cc.onLoss(nowNs, path.lossSample.set(sent.lostBytes(), lost, sent.largestLostSentTimeNs(),
+                sent.bytesInFlight(), sent.lostInflightAtSend(), false));
+        }
+        sent.advanceBase(nowNs - 4 * path.rtt.smoothedRttNs());
+    }
+
+    private void onChunkAcked(final SendMessage message, final int chunk) {
+        if (!message.markAcked(chunk)) {
+            redundantRepairs++;
+            return;
+        }
+        if (message.state == SendMessage.ACTIVE && message.allAcked()) {
+            message.state = SendMessage.DONE;
+            inProgress.remove(message.id);
+            if (message.deadlineMode) {
+                sendDeadlines.remove(message);
+            }
+            messagesDelivered++;
+            handler.onSendComplete(this, message.id, SendStatus.DELIVERED, "");
+        }
+    }
+
+    private int onPing(final long nowNs, final int pathId, final ByteBuffer in, final int offset, final int length) {
+        if (state == ConnectionState.CONNECTING) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        final long pn = PacketFlyweight.packetNumber(in, offset);
+        if (pn < 0) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        paths[pathId].received.onPacket(pn, nowNs, true);
+        return -1;
+    }
+
+    private int onClose(final long nowNs, final ByteBuffer in, final int offset, final int length) {
+        if (length < CloseFlyweight.REASON_OFFSET) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        final int reasonLength = CloseFlyweight.reasonLength(in, offset);
+        if (reasonLength > CloseFlyweight.MAX_REASON_BYTES || CloseFlyweight.REASON_OFFSET + reasonLength > length) {
+            return DropReason.BAD_FIELD.ordinal();
+        }
+        closeCode = CloseFlyweight.code(in, offset);
+        closeReason = CloseFlyweight.reason(in, offset, reasonLength);
+        closedByPeer = true;
+        state = ConnectionState.DRAINING;
+        closeEndNs = nowNs + 3 * maxPto();
+        failPending("connection closed by peer: " + closeReason);
+        handler.onClosed(this, closeCode, closeReason, true);
+        return -1;
+    }
+
+    private void failPending(final String detail) {
+        final List<SendMessage> pending = new ArrayList<>(inProgress.values());
+        pending.sort(Comparator.comparingLong(m -> m.id));
+        inProgress.clear();
+        sendQueue.clear();
+        sendDeadlines.clear();
+        retransmitQueue.clear();
+        for (final SendMessage m : pending) {
+            m.state = SendMessage.DONE;
+            handler.onSendComplete(this, m.id, SendStatus.FAILED, detail);
+        }
+    }
+
+    private long maxPto() {
+        long pto = 0;
+        for (final Path p : paths) {
+            pto = Math.max(pto, p.rtt.ptoNs(config.timerGranularityNs(), config.maxAckDelayNs()));
+        }
+        return pto;
+    }
+
+    // ------------------------------------------------------------------ outgoing
+
+    /**
+     * Runs timers and emits every datagram due at {@code nowNs}.
+     *
+     * @return the next time this connection needs {@code poll} again.
+     */
+    long poll(final long nowNs, final DatagramSink sink) {
+        switch (state) {
+            case CLOSED:
+                return Long.MAX_VALUE;
+            case CLOSING:
+                if (closeDue) {
+                    sendClose(nowNs, sink);
+                }
+                if (nowNs - closeEndNs >= 0) {
+                    state = ConnectionState.CLOSED;
+                    return Long.MAX_VALUE;
+                }
+                return closeEndNs;
+            case DRAINING:
+                if (nowNs - closeEndNs >= 0) {
+                    state = ConnectionState.CLOSED;
+                    return Long.MAX_VALUE;
+                }
+                return closeEndNs;
+            case CONNECTING:
+                return pollHandshake(nowNs, sink);
+            default:
+                break;
+        }
+        if (nowNs - lastReceiveNs >= peerIdleTimeoutNs) {
+            final long silentMs = (nowNs - lastReceiveNs) / 1_000_000;
+            closeLocally(nowNs, CLOSE_IDLE_TIMEOUT, "idle timeout: nothing received from the peer for " + silentMs + " ms");
+            return poll(nowNs, sink);
+        }
+        long next = lastReceiveNs + peerIdleTimeoutNs;
+        if (acceptDue) {
+            acceptDue = false;
+            sendHandshake(nowNs, sink, PacketFlyweight.TYPE_HANDSHAKE_ACCEPT, peerId);
+        }
+        next = Math.min(next, expireDeadlines(nowNs));
+        for (final Path path : paths) {
+            next = Math.min(next, runPathTimers(nowNs, path));
+        }
+        for (final Path path : paths) {
+            next = Math.min(next, maybeSendAck(nowNs, path, sink));
+        }
+        next = Math.min(next, sendData(nowNs, sink));
+        next = Math.min(next, keepAlive(nowNs, sink));
+        if (state != ConnectionState.ESTABLISHED) {
+            return poll(nowNs, sink);
+        }
+        return next;
+    }
+
+    private void closeLocally(final long nowNs, final int code, final String reason) {
+        close(nowNs, code, reason);
+    }
+
+    private long pollHandshake(final long nowNs, final DatagramSink sink) {
+        if (nowNs - handshakeDueNs >= 0) {
+            if (handshakeAttempts >= config.handshakeAttempts()) {
+                final long waitedMs = (nowNs - lastActivityNs) / 1_000_000;
+                closeLocally(nowNs, CLOSE_HANDSHAKE_TIMEOUT, "handshake timed out: no answer from "
+                    + paths[0].remoteAddress + " after " + handshakeAttempts + " attempts in " + waitedMs + " ms");
+                return Long.MAX_VALUE;
+            }
+            handshakeSentNs = nowNs;
+            sendHandshake(nowNs, sink, PacketFlyweight.TYPE_HANDSHAKE_INIT, 0);
+            handshakeDueNs = nowNs + (config.handshakeRetryNs() << Math.min(handshakeAttempts, 20));
+            handshakeAttempts++;
+        }
+        return handshakeDueNs;
+    }
+
+    private void sendHandshake(final long nowNs, final DatagramSink sink, final byte type, final long destination) {
+        final ByteBuffer out = endpoint.out();
+        PacketFlyweight.writeHeader(out, 0, type, 0, destination, 0);
+        HandshakeFlyweight.write(out, 0, localId, paths.length, config.maxPayloadBytes(), config.receiveWindowBytes(),
+            (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000));
+        endpoint.emit(sink, paths[0].remoteAddress, 0, HandshakeFlyweight.LENGTH);
+    }
+
+    private void sendClose(final long nowNs, final DatagramSink sink) {
+        closeDue = false;
+        lastCloseSentNs = nowNs;
+        final ByteBuffer out = endpoint.out();
+        for (final Path path : paths) {
+            if (path.usable()) {
+                PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_CLOSE, path.id, peerId, 0);
+                final int length = CloseFlyweight.write(out, 0, closeCode, closeReason);
+                endpoint.emit(sink, path.remoteAddress, path.id, length);
+            }
+        }
+    }
+
+    private long expireDeadlines(final long nowNs) {
+        while (!sendDeadlines.isEmpty() && nowNs - sendDeadlines.peek().deadlineNs >= 0) {
+            final SendMessage m = sendDeadlines.poll();
+            if (m.state != SendMessage.ACTIVE) {
+                continue;
+            }
+            m.state = SendMessage.DONE;
+            inProgress.remove(m.id);
+            sendQueue.remove(m);
+            messagesExpired++;
+            handler.onSendComplete(this, m.id, SendStatus.EXPIRED,
+                "deadline passed with " + m.ackedBytes + " of " + m.length + " bytes acknowledged");
+        }
+        while (!receiveDeadlines.isEmpty() && nowNs - receiveDeadlines.peek().deadlineNs >= 0) {
+            deliver(receiveDeadlines.peek());
+        }
+        long next = Long.MAX_VALUE;
+        if (!sendDeadlines.isEmpty()) {
+            next = sendDeadlines.peek().deadlineNs;
+        }
+        if (!receiveDeadlines.isEmpty()) {
+            next = Math.min(next, receiveDeadlines.peek().deadlineNs);
+        }
+        return next;
+    }
+
+    private long runPathTimers(final long nowNs, final Path path) {
+        final SentPacketTracker<SendMessage> sent = path.sent;
+        if (nowNs - sent.lossTimeNs() >= 0) {
+            detectLosses(nowNs, path);
+        }
+        if (sent.lossTimeNs() != Long.MAX_VALUE) {
+            return sent.lossTimeNs();
+        }
+        final long pto = path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
+        if (pto != Long.MAX_VALUE && nowNs - pto >= 0) {
+            path.ptoCount++;
+            path.ptoTotal++;
+            path.probesPending = 2;
+            return path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
+        }
+        return pto;
+    }
+
+    private long maybeSendAck(final long nowNs, final Path path, final DatagramSink sink) {
+        final int ackEvery = config.ackEveryPackets();
+        final long maxDelay = config.maxAckDelayNs();
+        if (path.received.ackDue(nowNs, ackEvery, maxDelay) && path.usable()) {
+            sendAck(nowNs, path, sink);
+        }
+        return path.received.ackDeadlineNs(maxDelay);
+    }
+
+    private void sendAck(final long nowNs, final Path path, final DatagramSink sink) {
+        final ByteBuffer out = endpoint.out();
+        PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_ACK, path.id, peerId, path.acksSent);
+        advertisedMaxData = releasedBytes + config.receiveWindowBytes();
+        AckFlyweight.writePrefix(out, 0, advertisedMaxData, 1);
+        final long ackDelayUs = (nowNs - path.received.largestReceivedTimeNs()) / 1_000;
+        final int ranges = path.received.drainRanges(rangeLo, rangeHi, AckFlyweight.MAX_RANGES);
+        final int blockLength = AckFlyweight.writeBlock(out, AckFlyweight.BLOCKS_OFFSET, path.id, ackDelayUs, rangeLo, rangeHi, ranges);
+        path.acksSent++;
+        endpoint.emit(sink, path.remoteAddress, path.id, AckFlyweight.BLOCKS_OFFSET + blockLength);
+    }
+
+    private long sendData(final long nowNs, final DatagramSink sink) {
+        final int n = paths.length;
+        final int datagram = config.maxDatagramBytes();
+        long nextPace = Long.MAX_VALUE;
+        while (true) {
+            Path chosen = null;
+            for (int i = 0; i < n; i++) {
+                final Path p = paths[(nextPath + i) % n];
+                if (!p.usable() || !p.sent.hasCapacity()) {
+                    continue;
+                }
+                if (p.probesPending > 0) {
+                    chosen = p;
+                    break;
+                }
+                if (p.sent.bytesInFlight() + datagram > p.congestionWindow()) {
+                    continue;
+                }
+                if (!p.pacerReady(nowNs)) {
+                    nextPace = Math.min(nextPace, p.nextSendTimeNs);
+                    continue;
+                }
+                chosen = p;
+                break;
+            }
+            if (chosen == null) {
+                return nextPace;
+            }
+            nextPath = (chosen.id + 1) % n;
+            if (!sendNextChunk(nowNs, chosen, sink)) {
+                if (chosen.probesPending > 0) {
+                    sendProbe(nowNs, chosen, sink);
+                    continue;
+                }
+                for (final Path p : paths) {
+                    p.sent.onAppLimited();
+                }
+                return nextPace;
+            }
+        }
+    }
+
+    /** Sends the next repair or new chunk on {@code path}. @return false if there was nothing to send. */
+    private boolean sendNextChunk(final long nowNs, final Path path, final DatagramSink sink) {
+        while (!retransmitQueue.isEmpty()) {
+            final SendMessage m = retransmitQueue.peekMessage();
+            final int chunk = retransmitQueue.peekChunk();
+            retransmitQueue.pop();
+            if (m.state == SendMessage.ACTIVE && !m.isAcked(chunk)) {
+                path.retransmittedPackets++;
+                sendChunk(nowNs, path, m, chunk, sink);
+                return true;
+            }
+        }
+        while (!sendQueue.isEmpty()) {
+            final SendMessage m = sendQueue.peek();
+            if (m.state != SendMessage.ACTIVE || !m.hasUnsentChunks()) {
+                sendQueue.poll();
+                continue;
+            }
+            final int chunk = m.nextNewChunk;
+            if (m.creditBase + m.chunkOffset(chunk) + m.chunkLength(chunk) > peerMaxData && m.chunkLength(chunk) > 0) {
+                flowControlBlocked++;
+                return false;
+            }
+            m.nextNewChunk++;
+            if (!m.hasUnsentChunks()) {
+                sendQueue.poll();
+            }
+            sendChunk(nowNs, path, m, chunk, sink);
+            return true;
+        }
+        return false;
+    }
+
+    /** A probe with nothing new to send: repeat the oldest data in flight on the path, or a PING. */
+    private void sendProbe(final long nowNs, final Path path, final DatagramSink sink) {
+        final long pn = path.sent.oldestInFlightWithData();
+        if (pn >= 0) {
+            final SendMessage m = path.sent.messageOf(pn);
+            final int chunk = path.sent.chunkOf(pn);
+            if (m.state == SendMessage.ACTIVE && !m.isAcked(chunk)) {
+                path.retransmittedPackets++;
+                sendChunk(nowNs, path, m, chunk, sink);
+                return;
+            }
+        }
+        sendPing(nowNs, path, sink);
+    }
+
+    private void sendChunk(final long nowNs, final Path path, final SendMessage m, final int chunk, final DatagramSink sink) {
+        final int payloadLength = m.chunkLength(chunk);
+        final int length = DataFlyweight.HEADER_LENGTH + payloadLength;
+        final long pn = path.sent.nextPacketNumber();
+        final ByteBuffer out = endpoint.out();
+        PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_DATA, path.id, peerId, pn);
+        int deadlineLeftUs = 0;
+        if (m.deadlineMode) {
+            deadlineLeftUs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (m.deadlineNs - nowNs) / 1_000));
+        }
+        DataFlyweight.write(out, 0, m.id, m.tag, m.chunkOffset(chunk), m.length,
+            m.deadlineMode ? DataFlyweight.MODE_DEADLINE : DataFlyweight.MODE_RELIABLE, payloadLength, deadlineLeftUs);
+        if (payloadLength > 0) {
+            out.put(DataFlyweight.HEADER_LENGTH, m.payload, m.chunkOffset(chunk), payloadLength);
+        }
+        path.sent.onSent(nowNs, length, m, chunk);
+        onPacketSent(nowNs, path, length);
+        endpoint.emit(sink, path.remoteAddress, path.id, length);
+    }
+
+    private void sendPing(final long nowNs, final Path path, final DatagramSink sink) {
+        final long pn = path.sent.nextPacketNumber();
+        final ByteBuffer out = endpoint.out();
+        PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_PING, path.id, peerId, pn);
+        final int length = PacketFlyweight.HEADER_LENGTH;
+        path.sent.onSent(nowNs, length, null, -1);
+        onPacketSent(nowNs, path, length);
+        endpoint.emit(sink, path.remoteAddress, path.id, length);
+    }
+
+    private void onPacketSent(final long nowNs, final Path path, final int length) {
+        path.packetsSent++;
+        path.bytesSent += length;
+        if (path.probesPending > 0) {
+            path.probesPending--;
+        } else {
+            path.onPaced(nowNs, length, config.pacingBurstNs());
+        }
+        path.cc.onPacketSent(nowNs, length, path.sent.bytesInFlight());
+        lastActivityNs = nowNs;
+    }
+
+    private long keepAlive(final long nowNs, final DatagramSink sink) {
+        final long interval = peerIdleTimeoutNs / 3;
+        final Path path = paths[0];
+        if (!path.usable() || path.sent.packetsInFlight() > 0) {
+            return Long.MAX_VALUE;
+        }
+        final long due = Math.max(lastActivityNs, lastReceiveNs) + interval;
+        if (nowNs - due >= 0) {
+            sendPing(nowNs, path, sink);
+            return nowNs + interval;
+        }
+        return due;
+    }
+}

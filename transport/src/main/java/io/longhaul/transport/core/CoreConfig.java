@@ -1,0 +1,232 @@
+package io.longhaul.transport.core;
+
+import io.longhaul.transport.protocol.DataFlyweight;
+import io.longhaul.transport.protocol.PacketFlyweight;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Protocol knobs of an {@link Endpoint}, with defaults sized for 10-1000 km links. Fluent setters;
+ * {@link #validate()} rejects out-of-range values naming the field and the accepted range.
+ */
+public final class CoreConfig {
+    /** Payload that fits a 1500-byte MTU: 1500 - 20 (IPv4) - 8 (UDP) - DATA headers. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1500 - 28 - DataFlyweight.HEADER_LENGTH;
+    /** Largest payload in one UDP datagram. */
+    public static final int MAX_PAYLOAD_BYTES_LIMIT = 65_507 - DataFlyweight.HEADER_LENGTH;
+
+    private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+    private long receiveWindowBytes = 256L << 20;
+    private String congestionControl = "bbr";
+    private long initialRttNs = TimeUnit.MILLISECONDS.toNanos(100);
+    private long maxAckDelayNs = TimeUnit.MILLISECONDS.toNanos(1);
+    private int ackEveryPackets = 2;
+    private long idleTimeoutNs = TimeUnit.SECONDS.toNanos(30);
+    private long handshakeRetryNs = TimeUnit.MILLISECONDS.toNanos(250);
+    private int handshakeAttempts = 8;
+    private long timerGranularityNs = TimeUnit.MICROSECONDS.toNanos(250);
+    private int packetThreshold = 3;
+    private int maxPacketsInFlight = 1 << 21;
+    private long pacingBurstNs = TimeUnit.MICROSECONDS.toNanos(100);
+    private int initialWindowPackets = 10;
+    private long connectionIdSeed = 0x5DEECE66DL;
+
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    /** Largest DATA payload; default fits a 1500-byte MTU, raise it for jumbo frames. */
+    public CoreConfig maxPayloadBytes(final int value) {
+        maxPayloadBytes = value;
+        return this;
+    }
+
+    /** @return the largest datagram this configuration sends. */
+    public int maxDatagramBytes() {
+        return maxPayloadBytes + DataFlyweight.HEADER_LENGTH;
+    }
+
+    public long receiveWindowBytes() {
+        return receiveWindowBytes;
+    }
+
+    /** Bytes of not-yet-delivered messages the peer may send ahead (reassembly memory). */
+    public CoreConfig receiveWindowBytes(final long value) {
+        receiveWindowBytes = value;
+        return this;
+    }
+
+    public String congestionControl() {
+        return congestionControl;
+    }
+
+    /** Congestion control spec, for example {@code bbr} or {@code fixed:rate=1gbit}. */
+    public CoreConfig congestionControl(final String value) {
+        congestionControl = value;
+        return this;
+    }
+
+    public long initialRttNs() {
+        return initialRttNs;
+    }
+
+    public CoreConfig initialRttNs(final long value) {
+        initialRttNs = value;
+        return this;
+    }
+
+    public long maxAckDelayNs() {
+        return maxAckDelayNs;
+    }
+
+    public CoreConfig maxAckDelayNs(final long value) {
+        maxAckDelayNs = value;
+        return this;
+    }
+
+    public int ackEveryPackets() {
+        return ackEveryPackets;
+    }
+
+    /** Send an ACK at least every this many ack-eliciting packets (delayed ACKs). */
+    public CoreConfig ackEveryPackets(final int value) {
+        ackEveryPackets = value;
+        return this;
+    }
+
+    public long idleTimeoutNs() {
+        return idleTimeoutNs;
+    }
+
+    public CoreConfig idleTimeoutNs(final long value) {
+        idleTimeoutNs = value;
+        return this;
+    }
+
+    public long handshakeRetryNs() {
+        return handshakeRetryNs;
+    }
+
+    /** First handshake retry interval; doubles on every retry. */
+    public CoreConfig handshakeRetryNs(final long value) {
+        handshakeRetryNs = value;
+        return this;
+    }
+
+    public int handshakeAttempts() {
+        return handshakeAttempts;
+    }
+
+    public CoreConfig handshakeAttempts(final int value) {
+        handshakeAttempts = value;
+        return this;
+    }
+
+    public long timerGranularityNs() {
+        return timerGranularityNs;
+    }
+
+    public CoreConfig timerGranularityNs(final long value) {
+        timerGranularityNs = value;
+        return this;
+    }
+
+    public int packetThreshold() {
+        return packetThreshold;
+    }
+
+    /** Reordering, in packets, tolerated before a packet is declared lost (RFC 9002: 3). */
+    public CoreConfig packetThreshold(final int value) {
+        packetThreshold = value;
+        return this;
+    }
+
+    public int maxPacketsInFlight() {
+        return maxPacketsInFlight;
+    }
+
+    /** Upper bound on packets tracked per path (a power of two). */
+    public CoreConfig maxPacketsInFlight(final int value) {
+        maxPacketsInFlight = value;
+        return this;
+    }
+
+    public long pacingBurstNs() {
+        return pacingBurstNs;
+    }
+
+    /** How far a pacer may catch up after falling behind (allows timer slack in real drivers). */
+    public CoreConfig pacingBurstNs(final long value) {
+        pacingBurstNs = value;
+        return this;
+    }
+
+    public int initialWindowPackets() {
+        return initialWindowPackets;
+    }
+
+    public CoreConfig initialWindowPackets(final int value) {
+        initialWindowPackets = value;
+        return this;
+    }
+
+    public long connectionIdSeed() {
+        return connectionIdSeed;
+    }
+
+    /** Seed for connection ids (drivers pass a random one; the simulator a fixed one). */
+    public CoreConfig connectionIdSeed(final long value) {
+        connectionIdSeed = value;
+        return this;
+    }
+
+    /**
+     * Checks every field.
+     *
+     * @return this
+     * @throws IllegalArgumentException naming the first field out of range and the accepted range.
+     */
+    public CoreConfig validate() {
+        range("maxPayloadBytes", maxPayloadBytes, 64, MAX_PAYLOAD_BYTES_LIMIT);
+        range("receiveWindowBytes", receiveWindowBytes, 64L << 10, 1L << 40);
+        range("initialRttNs", initialRttNs, 1_000, 60_000_000_000L);
+        range("maxAckDelayNs", maxAckDelayNs, 0, 1_000_000_000L);
+        range("ackEveryPackets", ackEveryPackets, 1, 64);
+        range("idleTimeoutNs", idleTimeoutNs, 1_000_000, 3_600_000_000_000L);
+        range("handshakeRetryNs", handshakeRetryNs, 1_000, 60_000_000_000L);
+        range("handshakeAttempts", handshakeAttempts, 1, 30);
+        range("timerGranularityNs", timerGranularityNs, 1_000, 100_000_000L);
+        range("packetThreshold", packetThreshold, 3, 1 << 20);
+        range("maxPacketsInFlight", maxPacketsInFlight, 1 << 10, 1 << 24);
+        if (Integer.bitCount(maxPacketsInFlight) != 1) {
+            throw new IllegalArgumentException("maxPacketsInFlight must be a power of two, got " + maxPacketsInFlight);
+        }
+        range("pacingBurstNs", pacingBurstNs, 0, 1_000_000_000L);
+        range("initialWindowPackets", initialWindowPackets, 2, 1 << 16);
+        if (congestionControl == null || congestionControl.isBlank()) {
+            throw new IllegalArgumentException("congestionControl must name an algorithm");
+        }
+        return this;
+    }
+
+    private static void range(final String field, final long value, final long min, final long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " = " + value + " is out of range; accepted: [" + min + ", " + max + "]");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CoreConfig{maxPayloadBytes=" + maxPayloadBytes + ", receiveWindowBytes=" + receiveWindowBytes
+            + ", congestionControl=" + congestionControl + ", initialRttNs=" + initialRttNs
+            + ", maxAckDelayNs=" + maxAckDelayNs + ", ackEveryPackets=" + ackEveryPackets
+            + ", idleTimeoutNs=" + idleTimeoutNs + ", handshakeRetryNs=" + handshakeRetryNs
+            + ", handshakeAttempts=" + handshakeAttempts + ", timerGranularityNs=" + timerGranularityNs
+            + ", packetThreshold=" + packetThreshold + ", maxPacketsInFlight=" + maxPacketsInFlight
+            + ", pacingBurstNs=" + pacingBurstNs + ", initialWindowPackets=" + initialWindowPackets + '}';
+    }
+
+    static int maxPathId() {
+        return PacketFlyweight.MAX_PATHS - 1;
+    }
+}

@@ -1,0 +1,58 @@
+package io.longhaul.transport.protocol;
+
+import java.nio.ByteBuffer;
+
+
+/**
+ * HANDSHAKE_INIT and HANDSHAKE_ACCEPT bodies: the sender's own connection id and its transport
+ * parameters.
+ *
+ * <pre>
+ *  24                  32      33    34            36                   44                 48
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+
+ *  | source conn id    | paths | pad | max payload | receive window (B) | idle timeout (ms)|
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+
+ * </pre>
+ */
+public final class HandshakeFlyweight {
+    public static final int SOURCE_ID_OFFSET = PacketFlyweight.HEADER_LENGTH;
+    public static final int PATH_COUNT_OFFSET = SOURCE_ID_OFFSET + 8;
+    public static final int MAX_PAYLOAD_OFFSET = PATH_COUNT_OFFSET + 2;
+    public static final int RECEIVE_WINDOW_OFFSET = MAX_PAYLOAD_OFFSET + 2;
+    public static final int IDLE_TIMEOUT_OFFSET = RECEIVE_WINDOW_OFFSET + 8;
+    public static final int LENGTH = IDLE_TIMEOUT_OFFSET + 4;
+
+    private HandshakeFlyweight() {
+    }
+
+    public static void write(
+        final ByteBuffer buffer, final int offset, final long sourceId, final int pathCount,
+        final int maxPayload, final long receiveWindow, final int idleTimeoutMs) {
+        Bytes.putLong(buffer, offset + SOURCE_ID_OFFSET, sourceId);
+        buffer.put(offset + PATH_COUNT_OFFSET, (byte) pathCount);
+        buffer.put(offset + PATH_COUNT_OFFSET + 1, (byte) 0);
+        Bytes.putShort(buffer, offset + MAX_PAYLOAD_OFFSET, (short) maxPayload);
+        Bytes.putLong(buffer, offset + RECEIVE_WINDOW_OFFSET, receiveWindow);
+        Bytes.putInt(buffer, offset + IDLE_TIMEOUT_OFFSET, idleTimeoutMs);
+    }
+
+    public static long sourceId(final ByteBuffer buffer, final int offset) {
+        return Bytes.getLong(buffer, offset + SOURCE_ID_OFFSET);
+    }
+
+    public static int pathCount(final ByteBuffer buffer, final int offset) {
+        return buffer.get(offset + PATH_COUNT_OFFSET) & 0xFF;
+    }
+
+    public static int maxPayload(final ByteBuffer buffer, final int offset) {
+        return Bytes.getShort(buffer, offset + MAX_PAYLOAD_OFFSET) & 0xFFFF;
+    }
+
+    public static long receiveWindow(final ByteBuffer buffer, final int offset) {
+        return Bytes.getLong(buffer, offset + RECEIVE_WINDOW_OFFSET);
+    }
+
+    public static int idleTimeoutMs(final ByteBuffer buffer, final int offset) {
+        return Bytes.getInt(buffer, offset + IDLE_TIMEOUT_OFFSET);
+    }
+}

@@ -1,0 +1,15 @@
+package io.longhaul.transport.sim;
+
+/**
+ * The address of one path end of a simulated node: what a simulated endpoint sees as a datagram's
+ * source, and what a client connects to.
+ *
+ * @param node node index in its {@link SimNetwork}.
+ * @param path path id (a simulated "port").
+ */
+public record SimAddress(int node, int path) {
+    @Override
+    public String toString() {
+        return "sim:" + node + "/" + path;
+    }
+}
