@@ -1,0 +1,686 @@
+package io.longhaul.transport.cc;
+
+/**
+ * A model-based controller in the spirit of BBRv3, following draft-ietf-ccwg-bbr (successor of
+ * draft-cardwell-iccrg-bbr-congestion-control) and Cardwell et al., "BBR: Congestion-Based
+ * Congestion Control", ACM Queue 14(5), 2016.
+ *
+ * <p>The model is a bottleneck bandwidth {@code max_bw} (windowed maximum of delivery-rate samples
+ * over the last two ProbeBW cycles; application-limited samples only count when they raise the
+ * estimate) and a minimum RTT {@code min_rtt} (10 s window, refreshed by ProbeRTT every 5 s). Their
+ * product is the BDP. Loss bounds the model: {@code inflight_hi} (the inflight at which a probe
+ * saw more than 2% loss) and, within a cycle, the short-term lower bounds {@code bw_lo} and
+ * {@code inflight_lo}.
+ *
+ * <p>States and gains (pacing gain / cwnd gain):
+ * <ul>
+ *   <li>Startup 2.77 (4 ln 2) / 2.0, until the bandwidth estimate grew less than 25% in 3
+ *       non-application-limited rounds, or a round saw at least 6 loss events and more than 2%
+ *       loss (then {@code inflight_hi = max(BDP, inflight delivered in the round)});</li>
+ *   <li>Drain 0.35 / 2.0, until inflight is at most the BDP;</li>
+ *   <li>ProbeBW, a cycle of DOWN 0.90 / 2.0 (until inflight is at most the BDP and at most
+ *       {@code inflight_hi} less 15% headroom), CRUISE 1.0 / 2.0 (cwnd capped at
+ *       {@code 0.85 * inflight_hi}), REFILL 1.0 / 2.0 (one round; lower bounds reset), UP 1.25 /
+ *       2.25 ({@code inflight_hi} raised by 1, 2, 4, ... datagrams per round; left after one
+ *       min_rtt once inflight exceeds 1.25 BDP, or at once when a probe round sees more than 2%
+ *       loss). The next probe starts after a random 2-3 s or after min(BDP in datagrams, 63)
+ *       rounds (Reno coexistence), whichever comes first; the random source is seeded with a
+ *       constant so that runs are reproducible;</li>
+ *   <li>ProbeRTT 1.0 / 0.5 (cwnd 0.5 BDP) for max(200 ms, 1 round), entered when min_rtt has not
+ *       been refreshed for 5 s.</li>
+ * </ul>
+ *
+ * <p>{@code bw = min(max_bw, bw_lo)}; pacing rate {@code = pacing_gain * bw * (1 - 1%)}, and in
+ * Startup never lowered. Before the first sample the pacing rate is
+ * {@code 2.77 * initial_window / max(smoothed_rtt, 1 ms)}. The congestion window is
+ * {@code max(4 datagrams, minimum window, cwnd_gain * BDP + 3 send quanta (+2 datagrams in UP))},
+ * with a send quantum of {@code pacing_rate * 1 ms} clamped to [2 datagrams, 64 KiB], grown by
+ * acknowledged bytes toward that target and bounded by {@code inflight_hi} / {@code inflight_lo}
+ * as in the draft.
+ *
+ * <p>Deliberate differences from the draft:
+ * <ul>
+ *   <li>The lower bounds ({@code bw_lo = max(bw_latest, 0.7 bw_lo)},
+ *       {@code inflight_lo = max(inflight_latest, 0.7 inflight_lo)}) are only applied after a
+ *       round whose loss rate exceeded the 2% threshold, not after every round with any loss, so
+ *       that random (non-congestive) loss below 2% does not ratchet the rate down: on a
+ *       1 Gbit/s, 10 ms path with 1% random loss this controller keeps the link busy.</li>
+ *   <li>No ACK-aggregation ({@code extra_acked}) term and no idle-restart handling.</li>
+ *   <li>Persistent congestion collapses cwnd to its floor; the model-driven growth then restores
+ *       it within a round.</li>
+ * </ul>
+ *
+ * <p>Parameters: none.
+ */
+public final class BbrCongestionControl implements CongestionControl {
+    /** Name this algorithm is registered under. */
+    public static final String NAME = "bbr";
+
+    /** Startup pacing gain, 4 ln 2. */
+    public static final double STARTUP_PACING_GAIN = 2.77;
+    /** Startup (and Drain, ProbeBW) cwnd gain. */
+    public static final double DEFAULT_CWND_GAIN = 2.0;
+    /** Drain pacing gain. */
+    public static final double DRAIN_PACING_GAIN = 0.35;
+    /** ProbeBW_DOWN pacing gain. */
+    public static final double PROBE_DOWN_PACING_GAIN = 0.90;
+    /** ProbeBW_UP pacing gain. */
+    public static final double PROBE_UP_PACING_GAIN = 1.25;
+    /** ProbeBW_UP cwnd gain. */
+    public static final double PROBE_UP_CWND_GAIN = 2.25;
+    /** ProbeRTT cwnd gain. */
+    public static final double PROBE_RTT_CWND_GAIN = 0.5;
+    /** Loss rate per round above which inflight is "too high". */
+    public static final double LOSS_THRESHOLD = 0.02;
+    /** Multiplicative decrease of the loss-based bounds. */
+    public static final double BETA = 0.7;
+    /** Headroom kept below inflight_hi while cruising. */
+    public static final double HEADROOM = 0.15;
+    /** Pacing margin: pace 1% below the estimated bandwidth. */
+    public static final double PACING_MARGIN = 0.01;
+    /** Bandwidth growth per round below which Startup counts a plateau round. */
+    public static final double FULL_BW_GROWTH = 1.25;
+    /** Plateau rounds that end Startup. */
+    public static final int FULL_BW_ROUNDS = 3;
+    /** Loss events in one round that, above the loss threshold, end Startup. */
+    public static final int STARTUP_FULL_LOSS_COUNT = 6;
+    /** Window of the min_rtt filter. */
+    public static final long MIN_RTT_FILTER_NS = 10_000_000_000L;
+    /** Interval between ProbeRTT episodes. */
+    public static final long PROBE_RTT_INTERVAL_NS = 5_000_000_000L;
+    /** Minimum time spent at the ProbeRTT window. */
+    public static final long PROBE_RTT_DURATION_NS = 200_000_000L;
+    /** Base wait between bandwidth probes; a random 0-1 s is added. */
+    public static final long PROBE_BW_BASE_WAIT_NS = 2_000_000_000L;
+    /** Upper bound on rounds between bandwidth probes (Reno coexistence). */
+    public static final int MAX_RENO_ROUNDS = 63;
+
+    private static final long INFINITE = Long.MAX_VALUE;
+    private static final long MAX_WINDOW_BYTES = Long.MAX_VALUE / 4;
+    private static final long MAX_SEND_QUANTUM_BYTES = 64 * 1024;
+    private static final long RANDOM_SEED = 0x9E3779B97F4A7C15L;
+
+    /** The state machine of the draft, with ProbeBW's phases as states of their own. */
+    public enum Mode {
+        STARTUP, DRAIN, PROBE_BW_DOWN, PROBE_BW_CRUISE, PROBE_BW_REFILL, PROBE_BW_UP, PROBE_RTT;
+
+        /** @return whether this is one of the ProbeBW phases. */
+        public boolean isProbeBw() {
+            return this == PROBE_BW_DOWN || this == PROBE_BW_CRUISE || this == PROBE_BW_REFILL || this == PROBE_BW_UP;
+        }
+    }
+
+    private enum AckPhase { INIT, PROBE_STOPPING, REFILLING, PROBE_STARTING, PROBE_FEEDBACK }
+
+    private final long mss;
+    private final long minPipeCwndBytes;
+    private final long initialWindowBytes;
+
+    private Mode mode = Mode.STARTUP;
+    private AckPhase ackPhase = AckPhase.INIT;
+    private double pacingGain = STARTUP_PACING_GAIN;
+    private double cwndGain = DEFAULT_CWND_GAIN;
+    private long cwndBytes;
+    private long pacingRateBytesPerSecond;
+    private long smoothedRttNs = -1;
+    private long pendingRttNs = -1;
+    private long randomState = RANDOM_SEED;
+
+    // Rounds.
+    private long deliveredBytes;
+    private long nextRoundDeliveredBytes;
+    private long roundCount;
+    private boolean roundStart;
+    private long roundsSinceBwProbe;
+
+    // Bandwidth model: two-cycle windowed max, and the lower bound.
+    private long maxBwCurrentCycle;
+    private long maxBwPreviousCycle;
+    private long bwLo = INFINITE;
+    private long bw;
+
+    // Per-round congestion signals.
+    private long roundLatestBw;
+    private long roundDeliveredBytes;
+    private long roundLostBytes;
+    private int roundLossEvents;
+    private boolean cwndLimitedInRound;
+
+    // Loss bounds on inflight.
+    private long inflightHi = INFINITE;
+    private long inflightLo = INFINITE;
+    private boolean bwProbeSamples;
+    private int bwProbeUpRounds;
+    private long bwProbeUpAcks;
+    private long probeUpCntBytes = INFINITE;
+
+    // Startup.
+    private boolean filledPipe;
+    private long fullBw;
+    private int fullBwCount;
+
+    // ProbeBW timing.
+    private long cycleStampNs;
+    private long bwProbeWaitNs;
+
+    // Min RTT filter and ProbeRTT.
+    private long minRttNs = INFINITE;
+    private long minRttStampNs;
+    private long probeRttMinDelayNs = INFINITE;
+    private long probeRttMinStampNs;
+    private boolean probeRttMinStampSet;
+    private boolean probeRttExpired;
+    private boolean probeRttDoneStampSet;
+    private long probeRttDoneStampNs;
+    private boolean probeRttRoundDone;
+    private long priorCwndBytes;
+
+    public BbrCongestionControl(final CongestionControlConfig config) {
+        CongestionControlParameters.of(NAME, config);
+        mss = config.maxDatagramBytes();
+        minPipeCwndBytes = Math.max(config.minimumWindowBytes(), 4L * mss);
+        initialWindowBytes = config.initialWindowBytes();
+        cwndBytes = Math.max(initialWindowBytes, minPipeCwndBytes);
+        pacingRateBytesPerSecond = Pacing.clampRate(STARTUP_PACING_GAIN * initialWindowBytes * 1e9 / 1_000_000L);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void onPacketSent(final long nowNs, final int bytes, final long bytesInFlight) {
+        if (bytesInFlight + mss > cwndBytes) {
+            cwndLimitedInRound = true;
+        }
+    }
+
+    @Override
+    public void onRttSample(final long nowNs, final long latestRttNs, final long minRttNs, final long smoothedRttNs) {
+        pendingRttNs = latestRttNs;
+        if (smoothedRttNs > 0) {
+            if (this.smoothedRttNs < 0 && deliveredBytes == 0) {
+                // First RTT: BBRInitPacingRate's nominal bandwidth uses it.
+                pacingRateBytesPerSecond = Pacing.clampRate(STARTUP_PACING_GAIN * initialWindowBytes * 1e9 / Math.max(smoothedRttNs, 1_000_000L));
+            }
+            this.smoothedRttNs = smoothedRttNs;
+        }
+    }
+
+    @Override
+    public void onAck(final long nowNs, final AckSample ack) {
+        if (ack.smoothedRttNs() > 0) {
+            smoothedRttNs = ack.smoothedRttNs();
+        }
+        final long rttNs = ack.latestRttNs() >= 0 ? ack.latestRttNs() : pendingRttNs;
+        pendingRttNs = -1;
+        final long acked = Math.max(0, ack.ackedBytes());
+        final long inflight = Math.max(0, ack.bytesInFlight());
+        deliveredBytes = Math.max(deliveredBytes, ack.deliveredBytes());
+
+        updateRound(ack);
+        updateMaxBw(ack);
+        roundDeliveredBytes += acked;
+        if (roundStart) {
+            endOfRound(ack.appLimited());
+        }
+        updateModel();
+
+        checkStartupDone();
+        checkDrain(nowNs, inflight);
+        updateProbeBwCyclePhase(nowNs, ack, acked, inflight);
+        updateMinRtt(nowNs, rttNs);
+        checkProbeRtt(nowNs, inflight);
+        updateModel();
+
+        setPacingRate();
+        setCwnd(acked);
+    }
+
+    @Override
+    public void onLoss(final long nowNs, final LossSample loss) {
+        final long lost = Math.max(0, loss.lostBytes());
+        roundLostBytes += lost;
+        roundLossEvents += Math.max(1, loss.lostPackets());
+        if (bwProbeSamples && isInflightTooHigh(loss.inflightAtSendBytes())) {
+            handleInflightTooHigh(nowNs, loss.inflightAtSendBytes());
+        }
+        if (loss.persistentCongestion()) {
+            priorCwndBytes = Math.max(priorCwndBytes, cwndBytes);
+            cwndBytes = minPipeCwndBytes;
+        }
+    }
+
+    @Override
+    public long congestionWindowBytes() {
+        return cwndBytes;
+    }
+
+    @Override
+    public long pacingRateBytesPerSecond() {
+        return pacingRateBytesPerSecond;
+    }
+
+    /** @return the current state. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** @return the bandwidth the model uses, {@code min(max_bw, bw_lo)}, in bytes per second; 0 before a sample. */
+    public long bandwidthBytesPerSecond() {
+        return bw;
+    }
+
+    /** @return the windowed maximum of delivery-rate samples, in bytes per second. */
+    public long maxBandwidthBytesPerSecond() {
+        return Math.max(maxBwCurrentCycle, maxBwPreviousCycle);
+    }
+
+    /** @return the model's minimum RTT, or -1 before the first sample. */
+    public long minRttNs() {
+        return minRttNs == INFINITE ? -1 : minRttNs;
+    }
+
+    /** @return inflight_hi in bytes, or {@link Long#MAX_VALUE} when unbounded. */
+    public long inflightHiBytes() {
+        return inflightHi;
+    }
+
+    /** @return whether Startup has found the pipe full. */
+    public boolean filledPipe() {
+        return filledPipe;
+    }
+
+    /** @return the number of round trips counted so far. */
+    public long roundCount() {
+        return roundCount;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Model.
+
+    private void updateRound(final AckSample ack) {
+        roundStart = false;
+        if (ack.ackedBytes() > 0 && ack.priorDeliveredBytes() >= nextRoundDeliveredBytes) {
+            startRound();
+            roundCount++;
+            roundsSinceBwProbe++;
+            roundStart = true;
+        }
+    }
+
+    private void startRound() {
+        nextRoundDeliveredBytes = deliveredBytes;
+    }
+
+    private void updateMaxBw(final AckSample ack) {
+        final long rate = ack.deliveryRateBytesPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        if (rate > roundLatestBw) {
+            roundLatestBw = rate;
+        }
+        if (!ack.appLimited() || rate >= maxBandwidthBytesPerSecond()) {
+            if (rate > maxBwCurrentCycle) {
+                maxBwCurrentCycle = rate;
+            }
+        }
+    }
+
+    private void advanceMaxBwFilter() {
+        maxBwPreviousCycle = maxBwCurrentCycle;
+        maxBwCurrentCycle = 0;
+    }
+
+    /** Once per round: Startup's plateau and loss checks, and the loss-driven lower bounds. */
+    private void endOfRound(final boolean appLimited) {
+        final long roundTotal = roundDeliveredBytes + roundLostBytes;
+        final boolean lossyRound = roundLostBytes > 0 && roundLostBytes > LOSS_THRESHOLD * roundTotal;
+
+        if (!filledPipe && !appLimited) {
+            final long maxBw = maxBandwidthBytesPerSecond();
+            if (maxBw >= fullBw * FULL_BW_GROWTH) {
+                fullBw = maxBw;
+                fullBwCount = 0;
+            } else if (++fullBwCount >= FULL_BW_ROUNDS) {
+                filledPipe = true;
+            }
+        }
+        if (mode == Mode.STARTUP && !filledPipe && lossyRound && roundLossEvents >= STARTUP_FULL_LOSS_COUNT) {
+            filledPipe = true;
+            inflightHi = Math.max(bdpBytes(maxBandwidthBytesPerSecond(), 1.0), roundDeliveredBytes);
+        }
+        if (lossyRound && !isProbingBw()) {
+            if (bwLo == INFINITE) {
+                bwLo = maxBandwidthBytesPerSecond();
+            }
+            if (inflightLo == INFINITE) {
+                inflightLo = cwndBytes;
+            }
+            bwLo = Math.max(roundLatestBw, (long) (BETA * bwLo));
+            inflightLo = Math.max(roundDeliveredBytes, (long) (BETA * inflightLo));
+        }
+        roundLatestBw = 0;
+        roundDeliveredBytes = 0;
+        roundLostBytes = 0;
+        roundLossEvents = 0;
+    }
+
+    private void updateModel() {
+        bw = Math.min(maxBandwidthBytesPerSecond(), bwLo);
+    }
+
+    private boolean isProbingBw() {
+        return mode == Mode.STARTUP || mode == Mode.PROBE_BW_REFILL || mode == Mode.PROBE_BW_UP;
+    }
+
+    private boolean isInflightTooHigh(final long inflightAtSendBytes) {
+        return roundLostBytes > LOSS_THRESHOLD * Math.max(inflightAtSendBytes, mss);
+    }
+
+    private void handleInflightTooHigh(final long nowNs, final long inflightAtSendBytes) {
+        bwProbeSamples = false;
+        inflightHi = Math.max(inflightAtSendBytes, (long) (targetInflightBytes() * BETA));
+        inflightHi = Math.max(inflightHi, minPipeCwndBytes);
+        if (mode == Mode.PROBE_BW_UP) {
+            startProbeBwDown(nowNs);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // State machine.
+
+    private void checkStartupDone() {
+        if (mode == Mode.STARTUP && filledPipe) {
+            mode = Mode.DRAIN;
+            pacingGain = DRAIN_PACING_GAIN;
+            cwndGain = DEFAULT_CWND_GAIN;
+        }
+    }
+
+    private void checkDrain(final long nowNs, final long inflight) {
+        if (mode == Mode.DRAIN && inflight <= inflightBytes(bw, 1.0)) {
+            startProbeBwDown(nowNs);
+        }
+    }
+
+    private void startProbeBwDown(final long nowNs) {
+        roundLatestBw = 0;
+        bwProbeSamples = false;
+        probeUpCntBytes = INFINITE;
+        roundsSinceBwProbe = nextRandom() & 1;
+        bwProbeWaitNs = PROBE_BW_BASE_WAIT_NS + (nextRandom() >>> 1) % 1_000_000_000L;
+        cycleStampNs = nowNs;
+        ackPhase = AckPhase.PROBE_STOPPING;
+        startRound();
+        mode = Mode.PROBE_BW_DOWN;
+        pacingGain = PROBE_DOWN_PACING_GAIN;
+        cwndGain = DEFAULT_CWND_GAIN;
+    }
+
+    private void startProbeBwCruise() {
+        mode = Mode.PROBE_BW_CRUISE;
+        pacingGain = 1.0;
+        cwndGain = DEFAULT_CWND_GAIN;
+    }
+
+    private void startProbeBwRefill() {
+        bwLo = INFINITE;
+        inflightLo = INFINITE;
+        bwProbeUpRounds = 0;
+        bwProbeUpAcks = 0;
+        ackPhase = AckPhase.REFILLING;
+        startRound();
+        mode = Mode.PROBE_BW_REFILL;
+        pacingGain = 1.0;
+        cwndGain = DEFAULT_CWND_GAIN;
+    }
+
+    private void startProbeBwUp(final long nowNs) {
+        ackPhase = AckPhase.PROBE_STARTING;
+        startRound();
+        cycleStampNs = nowNs;
+        mode = Mode.PROBE_BW_UP;
+        pacingGain = PROBE_UP_PACING_GAIN;
+        cwndGain = PROBE_UP_CWND_GAIN;
+        raiseInflightHiSlope();
+    }
+
+    private void updateProbeBwCyclePhase(final long nowNs, final AckSample ack, final long acked, final long inflight) {
+        if (!filledPipe || !mode.isProbeBw()) {
+            return;
+        }
+        adaptUpperBounds(ack, acked);
+        switch (mode) {
+            case PROBE_BW_DOWN:
+                if (isTimeToProbeBw(nowNs)) {
+                    return;
+                }
+                if (isTimeToCruise(inflight)) {
+                    startProbeBwCruise();
+                }
+                break;
+            case PROBE_BW_CRUISE:
+                isTimeToProbeBw(nowNs);
+                break;
+            case PROBE_BW_REFILL:
+                if (roundStart) {
+                    bwProbeSamples = true;
+                    startProbeBwUp(nowNs);
+                }
+                break;
+            case PROBE_BW_UP:
+                if (nowNs - cycleStampNs > minRttOrDefaultNs() && inflight > inflightBytes(maxBandwidthBytesPerSecond(), PROBE_UP_PACING_GAIN)) {
+                    startProbeBwDown(nowNs);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void adaptUpperBounds(final AckSample ack, final long acked) {
+        if (ackPhase == AckPhase.PROBE_STARTING && roundStart) {
+            ackPhase = AckPhase.PROBE_FEEDBACK;
+        }
+        if (ackPhase == AckPhase.PROBE_STOPPING && roundStart) {
+            bwProbeSamples = false;
+            ackPhase = AckPhase.INIT;
+            if (!ack.appLimited()) {
+                advanceMaxBwFilter();
+            }
+        }
+        if (inflightHi != INFINITE && mode == Mode.PROBE_BW_UP) {
+            probeInflightHiUpward(acked);
+        }
+    }
+
+    private void probeInflightHiUpward(final long acked) {
+        if (cwndLimitedInRound && cwndBytes >= inflightHi) {
+            bwProbeUpAcks += acked;
+            if (bwProbeUpAcks >= probeUpCntBytes) {
+                final long delta = bwProbeUpAcks / probeUpCntBytes;
+                bwProbeUpAcks -= delta * probeUpCntBytes;
+                inflightHi = Math.min(inflightHi + delta * mss, MAX_WINDOW_BYTES);
+            }
+        }
+        if (roundStart) {
+            raiseInflightHiSlope();
+        }
+    }
+
+    private void raiseInflightHiSlope() {
+        probeUpCntBytes = Math.max(cwndBytes >> bwProbeUpRounds, 1);
+        bwProbeUpRounds = Math.min(bwProbeUpRounds + 1, 30);
+    }
+
+    private boolean isTimeToProbeBw(final long nowNs) {
+        if (nowNs - cycleStampNs > bwProbeWaitNs || isRenoCoexistenceProbeTime()) {
+            startProbeBwRefill();
+            return true;
+        }
+        return false;
+    }
+
+    private boolean isRenoCoexistenceProbeTime() {
+        final long renoRounds = Math.min(targetInflightBytes() / mss, MAX_RENO_ROUNDS);
+        return roundsSinceBwProbe >= renoRounds;
+    }
+
+    private boolean isTimeToCruise(final long inflight) {
+        if (inflight > inflightWithHeadroom()) {
+            return false;
+        }
+        return inflight <= inflightBytes(maxBandwidthBytesPerSecond(), 1.0);
+    }
+
+    private void updateMinRtt(final long nowNs, final long rttNs) {
+        probeRttExpired = probeRttMinStampSet && nowNs - probeRttMinStampNs > PROBE_RTT_INTERVAL_NS;
+        if (rttNs > 0 && (rttNs < probeRttMinDelayNs || probeRttExpired)) {
+            probeRttMinDelayNs = rttNs;
+            probeRttMinStampNs = nowNs;
+            probeRttMinStampSet = true;
+        }
+        final boolean minRttExpired = minRttNs != INFINITE && nowNs - minRttStampNs > MIN_RTT_FILTER_NS;
+        if (probeRttMinDelayNs < minRttNs || minRttExpired) {
+            minRttNs = probeRttMinDelayNs;
+            minRttStampNs = probeRttMinStampNs;
+        }
+    }
+
+    private void checkProbeRtt(final long nowNs, final long inflight) {
+        if (mode != Mode.PROBE_RTT && probeRttExpired) {
+            priorCwndBytes = Math.max(priorCwndBytes, cwndBytes);
+            probeRttDoneStampSet = false;
+            ackPhase = AckPhase.PROBE_STOPPING;
+            startRound();
+            mode = Mode.PROBE_RTT;
+            pacingGain = 1.0;
+            cwndGain = PROBE_RTT_CWND_GAIN;
+        }
+        if (mode == Mode.PROBE_RTT) {
+            if (!probeRttDoneStampSet && inflight <= probeRttCwndBytes()) {
+                probeRttDoneStampNs = nowNs + PROBE_RTT_DURATION_NS;
+                probeRttDoneStampSet = true;
+                probeRttRoundDone = false;
+                startRound();
+            } else if (probeRttDoneStampSet) {
+                if (roundStart) {
+                    probeRttRoundDone = true;
+                }
+                if (probeRttRoundDone && nowNs - probeRttDoneStampNs >= 0) {
+                    probeRttMinStampNs = nowNs;
+                    cwndBytes = Math.max(cwndBytes, priorCwndBytes);
+                    priorCwndBytes = 0;
+                    bwLo = INFINITE;
+                    inflightLo = INFINITE;
+                    if (filledPipe) {
+                        startProbeBwDown(nowNs);
+                        startProbeBwCruise();
+                    } else {
+                        mode = Mode.STARTUP;
+                        pacingGain = STARTUP_PACING_GAIN;
+                        cwndGain = DEFAULT_CWND_GAIN;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Control parameters.
+
+    private void setPacingRate() {
+        if (bw <= 0) {
+            return;
+        }
+        final long rate = Pacing.clampRate(pacingGain * bw * (1.0 - PACING_MARGIN));
+        if (filledPipe || rate > pacingRateBytesPerSecond) {
+            pacingRateBytesPerSecond = rate;
+        }
+    }
+
+    private void setCwnd(final long acked) {
+        final long maxInflight = inflightBytes(bw, cwndGain);
+        if (filledPipe) {
+            cwndBytes = Math.min(cwndBytes + acked, maxInflight);
+        } else if (cwndBytes < maxInflight || deliveredBytes < initialWindowBytes) {
+            cwndBytes = Math.min(cwndBytes + acked, MAX_WINDOW_BYTES);
+        }
+        cwndBytes = Math.max(cwndBytes, minPipeCwndBytes);
+        if (mode == Mode.PROBE_RTT) {
+            cwndBytes = Math.min(cwndBytes, probeRttCwndBytes());
+        }
+        long cap = INFINITE;
+        if (mode.isProbeBw() && mode != Mode.PROBE_BW_CRUISE) {
+            cap = inflightHi;
+        } else if (mode == Mode.PROBE_RTT || mode == Mode.PROBE_BW_CRUISE) {
+            cap = inflightWithHeadroom();
+        }
+        cap = Math.max(Math.min(cap, inflightLo), minPipeCwndBytes);
+        cwndBytes = Math.min(cwndBytes, cap);
+    }
+
+    /** @return {@code gain * BDP}, or the initial window while the model has no bandwidth or RTT yet. */
+    private long bdpBytes(final long bandwidth, final double gain) {
+        if (minRttNs == INFINITE || bandwidth <= 0) {
+            return initialWindowBytes;
+        }
+        final double bdp = gain * bandwidth * (minRttNs * 1e-9);
+        return bdp >= MAX_WINDOW_BYTES ? MAX_WINDOW_BYTES : (long) bdp;
+    }
+
+    /** BBRInflight: {@code gain * BDP} plus the quantization budget. */
+    private long inflightBytes(final long bandwidth, final double gain) {
+        long inflight = bdpBytes(bandwidth, gain);
+        inflight += 3 * sendQuantumBytes();
+        if (mode == Mode.PROBE_BW_UP) {
+            inflight += 2 * mss;
+        }
+        return Math.min(inflight, MAX_WINDOW_BYTES);
+    }
+
+    private long sendQuantumBytes() {
+        final long perMs = pacingRateBytesPerSecond / 1000;
+        return Math.min(Math.max(perMs, 2 * mss), Math.max(MAX_SEND_QUANTUM_BYTES, 2 * mss));
+    }
+
+    private long targetInflightBytes() {
+        return Math.min(bdpBytes(bw, 1.0), cwndBytes);
+    }
+
+    private long inflightWithHeadroom() {
+        if (inflightHi == INFINITE) {
+            return INFINITE;
+        }
+        final long headroom = Math.max(1, (long) (HEADROOM * inflightHi));
+        return Math.max(inflightHi - headroom, minPipeCwndBytes);
+    }
+
+    private long probeRttCwndBytes() {
+        return Math.max(bdpBytes(bw, PROBE_RTT_CWND_GAIN), minPipeCwndBytes);
+    }
+
+    private long minRttOrDefaultNs() {
+        return minRttNs == INFINITE ? 1_000_000L : minRttNs;
+    }
+
+    private long nextRandom() {
+        // xorshift64*: deterministic, allocation-free.
+        long x = randomState;
+        x ^= x >>> 12;
+        x ^= x << 25;
+        x ^= x >>> 27;
+        randomState = x;
+        return x * 0x2545F4914F6CDD1DL;
+    }
+
+    @Override
+    public String toString() {
+        return "Bbr{mode=" + mode + ", bw=" + bw + ", minRttNs=" + minRttNs() + ", cwnd=" + cwndBytes
+            + ", pacing=" + pacingRateBytesPerSecond + ", inflightHi=" + (inflightHi == INFINITE ? "inf" : inflightHi)
+            + ", inflightLo=" + (inflightLo == INFINITE ? "inf" : inflightLo) + ", rounds=" + roundCount + '}';
+    }
+}

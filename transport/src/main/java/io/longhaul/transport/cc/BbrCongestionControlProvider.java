@@ -1,0 +1,19 @@
+package io.longhaul.transport.cc;
+
+/** Registers {@link BbrCongestionControl} as {@code bbr}. */
+public final class BbrCongestionControlProvider implements CongestionControlProvider {
+    @Override
+    public String name() {
+        return BbrCongestionControl.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "model-based, in the spirit of BBRv3 (bandwidth and min RTT model, loss-bounded); no parameters";
+    }
+
+    @Override
+    public CongestionControl create(final CongestionControlConfig config) {
+        return new BbrCongestionControl(config);
+    }
+}
