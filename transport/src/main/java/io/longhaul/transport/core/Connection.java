@@ -49,6 +49,7 @@ public final class Connection {
     private final Path[] paths;
     private int chunkSize;
     private long peerIdleTimeoutNs;
+    private int peerMaxMessageBytes = Integer.MAX_VALUE;
     private Object attachment;
 
     private final SentPacketTracker.Listener<SendMessage> recoveryListener = new SentPacketTracker.Listener<>() {
@@ -206,9 +207,10 @@ public final class Connection {
             throw new IllegalStateException("connection " + Long.toHexString(localId) + " is closed: " + closeReason);
         }
         final int length = payload.remaining();
-        if (length > DataFlyweight.MAX_MESSAGE_LENGTH) {
-            throw new IllegalArgumentException("message of " + length + " bytes exceeds the limit of "
-                + DataFlyweight.MAX_MESSAGE_LENGTH + " bytes (1 GiB)");
+        final int limit = Math.min(config.maxMessageBytes(), peerMaxMessageBytes);
+        if (length > limit) {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum message size of "
+                + limit + " bytes (" + (limit == config.maxMessageBytes() ? "maxMessageBytes" : "the peer's maxMessageBytes") + ")");
         }
         final SendMessage message = new SendMessage(nextMessageId++, tag, payload.slice(), chunkSize, creditUsed, deadlineMode, deadlineNs);
         creditUsed += length;
@@ -271,9 +273,10 @@ public final class Connection {
         handshakeDueNs = nowNs;
     }
 
-    void onAcceptedInit(final long nowNs, final long peer, final int pathCountIgnored, final int peerMaxPayload,
-                        final long peerWindow, final int peerIdleMs, final Object from) {
+    void onAcceptedInit(final long nowNs, final long peer, final int peerMaxPayload, final long peerWindow,
+                        final int peerIdleMs, final int peerMaxMessage, final Object from) {
         peerId = peer;
+        peerMaxMessageBytes = peerMaxMessage;
         chunkSize = Math.min(chunkSize, peerMaxPayload);
         peerMaxData = Math.max(peerMaxData, peerWindow);
         peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), peerIdleMs * 1_000_000L);
@@ -357,13 +360,15 @@ public final class Connection {
         final int maxPayload = HandshakeFlyweight.maxPayload(in, offset);
         final long window = HandshakeFlyweight.receiveWindow(in, offset);
         final int idleMs = HandshakeFlyweight.idleTimeoutMs(in, offset);
-        if (peer == 0 || maxPayload < 64 || window < 0 || idleMs <= 0) {
+        final int maxMessage = HandshakeFlyweight.maxMessageBytes(in, offset);
+        if (peer == 0 || maxPayload < 64 || window < 0 || idleMs <= 0 || maxMessage < 1) {
             return DropReason.BAD_FIELD.ordinal();
         }
         if (state != ConnectionState.CONNECTING) {
             return peer == peerId ? -1 : DropReason.WRONG_STATE.ordinal();
         }
         peerId = peer;
+        peerMaxMessageBytes = maxMessage;
         chunkSize = Math.min(chunkSize, maxPayload);
         peerMaxData = Math.max(peerMaxData, window);
         peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), idleMs * 1_000_000L);
@@ -387,6 +392,13 @@ public final class Connection {
         sendQueue.clear();
         sendDeadlines.clear();
         for (final SendMessage m : old) {
+            if (m.length > peerMaxMessageBytes) {
+                m.state = SendMessage.DONE;
+                inProgress.remove(m.id);
+                handler.onSendComplete(this, m.id, SendStatus.FAILED, "message of " + m.length
+                    + " bytes exceeds the peer's maximum message size of " + peerMaxMessageBytes + " bytes");
+                continue;
+            }
             final SendMessage cut = new SendMessage(m.id, m.tag, m.payload, chunkSize, m.creditBase, m.deadlineMode, m.deadlineNs);
             sendQueue.add(cut);
             inProgress.put(cut.id, cut);
@@ -411,7 +423,7 @@ public final class Connection {
         final byte mode = DataFlyweight.mode(in, offset);
         final int payloadLength = DataFlyweight.payloadLength(in, offset);
         final int deadlineLeftUs = DataFlyweight.deadlineLeftUs(in, offset);
-        if (pn < 0 || messageId <= 0 || total < 0 || total > DataFlyweight.MAX_MESSAGE_LENGTH
+        if (pn < 0 || messageId <= 0 || total < 0 || total > config.maxMessageBytes()
             || (mode != DataFlyweight.MODE_RELIABLE && mode != DataFlyweight.MODE_DEADLINE)
             || payloadLength != length - DataFlyweight.HEADER_LENGTH
             || messageOffset < 0 || messageOffset % chunkSize != 0
@@ -427,7 +439,7 @@ public final class Connection {
             ReceiveMessage message = reassembly.get(messageId);
             if (message == null) {
                 // Flow control bounds what an honest peer sends; a dishonest one is cut off here.
-                if (reassemblyBytes + total > 2 * config.receiveWindowBytes() + DataFlyweight.MAX_MESSAGE_LENGTH) {
+                if (reassemblyBytes + total > config.receiveWindowBytes() + config.maxMessageBytes()) {
                     return DropReason.REASSEMBLY_LIMIT.ordinal();
                 }
                 message = new ReceiveMessage(messageId, tag, total, chunkSize, mode == DataFlyweight.MODE_DEADLINE);
@@ -714,7 +726,7 @@ public final class Connection {
         final ByteBuffer out = endpoint.out();
         PacketFlyweight.writeHeader(out, 0, type, 0, destination, 0);
         HandshakeFlyweight.write(out, 0, localId, paths.length, config.maxPayloadBytes(), config.receiveWindowBytes(),
-            (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000));
+            (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000), config.maxMessageBytes());
         endpoint.emit(sink, paths[0].remoteAddress, 0, HandshakeFlyweight.LENGTH);
     }
 

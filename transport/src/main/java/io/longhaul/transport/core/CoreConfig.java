@@ -17,6 +17,7 @@ public final class CoreConfig {
 
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
     private long receiveWindowBytes = 256L << 20;
+    private int maxMessageBytes = DataFlyweight.MAX_MESSAGE_LENGTH;
     private String congestionControl = "bbr";
     private long initialRttNs = TimeUnit.MILLISECONDS.toNanos(100);
     private long maxAckDelayNs = TimeUnit.MILLISECONDS.toNanos(1);
@@ -53,6 +54,19 @@ public final class CoreConfig {
     /** Bytes of not-yet-delivered messages the peer may send ahead (reassembly memory). */
     public CoreConfig receiveWindowBytes(final long value) {
         receiveWindowBytes = value;
+        return this;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /**
+     * Largest message this end sends or accepts (default and upper limit 1 GiB). Reassembly memory
+     * is bounded by {@code receiveWindowBytes + maxMessageBytes}; the peer learns it in the handshake.
+     */
+    public CoreConfig maxMessageBytes(final int value) {
+        maxMessageBytes = value;
         return this;
     }
 
@@ -189,6 +203,7 @@ public final class CoreConfig {
     public CoreConfig validate() {
         range("maxPayloadBytes", maxPayloadBytes, 64, MAX_PAYLOAD_BYTES_LIMIT);
         range("receiveWindowBytes", receiveWindowBytes, 64L << 10, 1L << 40);
+        range("maxMessageBytes", maxMessageBytes, 1, DataFlyweight.MAX_MESSAGE_LENGTH);
         range("initialRttNs", initialRttNs, 1_000, 60_000_000_000L);
         range("maxAckDelayNs", maxAckDelayNs, 0, 1_000_000_000L);
         range("ackEveryPackets", ackEveryPackets, 1, 64);
@@ -218,7 +233,7 @@ public final class CoreConfig {
     @Override
     public String toString() {
         return "CoreConfig{maxPayloadBytes=" + maxPayloadBytes + ", receiveWindowBytes=" + receiveWindowBytes
-            + ", congestionControl=" + congestionControl + ", initialRttNs=" + initialRttNs
+            + ", maxMessageBytes=" + maxMessageBytes + ", congestionControl=" + congestionControl + ", initialRttNs=" + initialRttNs
             + ", maxAckDelayNs=" + maxAckDelayNs + ", ackEveryPackets=" + ackEveryPackets
             + ", idleTimeoutNs=" + idleTimeoutNs + ", handshakeRetryNs=" + handshakeRetryNs
             + ", handshakeAttempts=" + handshakeAttempts + ", timerGranularityNs=" + timerGranularityNs

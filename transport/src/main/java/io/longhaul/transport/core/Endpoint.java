@@ -33,6 +33,7 @@ public final class Endpoint {
     private final List<Connection> closed = new ArrayList<>();
     private boolean acceptIncoming = true;
     private long datagramsReceived;
+    private long datagramsAccepted;
     private long datagramsSent;
 
     public Endpoint(final CoreConfig config, final ConnectionHandler handler) {
@@ -95,6 +96,8 @@ public final class Endpoint {
         final int reason = classify(nowNs, from, datagram, offset, length);
         if (reason >= 0) {
             drops[reason]++;
+        } else {
+            datagramsAccepted++;
         }
     }
 
@@ -136,8 +139,9 @@ public final class Endpoint {
         final int maxPayload = HandshakeFlyweight.maxPayload(in, offset);
         final long window = HandshakeFlyweight.receiveWindow(in, offset);
         final int idleMs = HandshakeFlyweight.idleTimeoutMs(in, offset);
+        final int maxMessage = HandshakeFlyweight.maxMessageBytes(in, offset);
         if (destination != 0 || peer == 0 || pathCount < 1 || pathCount > PacketFlyweight.MAX_PATHS
-            || maxPayload < 64 || window < 0 || idleMs <= 0 || PacketFlyweight.pathId(in, offset) != 0) {
+            || maxPayload < 64 || window < 0 || idleMs <= 0 || maxMessage < 1 || PacketFlyweight.pathId(in, offset) != 0) {
             return DropReason.BAD_FIELD.ordinal();
         }
         final Connection existing = byPeerId.get(peer);
@@ -149,7 +153,7 @@ public final class Endpoint {
             return DropReason.UNKNOWN_CONNECTION.ordinal();
         }
         final Connection c = new Connection(this, config, handler, newId(), false, null, pathCount, nowNs);
-        c.onAcceptedInit(nowNs, peer, pathCount, maxPayload, window, idleMs, from);
+        c.onAcceptedInit(nowNs, peer, maxPayload, window, idleMs, maxMessage, from);
         connections.put(c.localId(), c);
         byPeerId.put(peer, c);
         handler.onEstablished(c);
@@ -202,6 +206,11 @@ public final class Endpoint {
 
     public long datagramsReceived() {
         return datagramsReceived;
+    }
+
+    /** @return datagrams that passed validation and were processed ({@code received = accepted + dropped}). */
+    public long datagramsAccepted() {
+        return datagramsAccepted;
     }
 
     public long datagramsSent() {

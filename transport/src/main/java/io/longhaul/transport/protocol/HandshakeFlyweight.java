@@ -8,10 +8,10 @@ import java.nio.ByteBuffer;
  * parameters.
  *
  * <pre>
- *  24                  32      33    34            36                   44                 48
- *  +-------------------+-------+-----+-------------+--------------------+------------------+
- *  | source conn id    | paths | pad | max payload | receive window (B) | idle timeout (ms)|
- *  +-------------------+-------+-----+-------------+--------------------+------------------+
+ *  24                  32      33    34            36                   44                 48                52
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+
+ *  | source conn id    | paths | pad | max payload | receive window (B) | idle timeout (ms)| max message (B) |
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+
  * </pre>
  */
 public final class HandshakeFlyweight {
@@ -20,20 +20,26 @@ public final class HandshakeFlyweight {
     public static final int MAX_PAYLOAD_OFFSET = PATH_COUNT_OFFSET + 2;
     public static final int RECEIVE_WINDOW_OFFSET = MAX_PAYLOAD_OFFSET + 2;
     public static final int IDLE_TIMEOUT_OFFSET = RECEIVE_WINDOW_OFFSET + 8;
-    public static final int LENGTH = IDLE_TIMEOUT_OFFSET + 4;
+    public static final int MAX_MESSAGE_OFFSET = IDLE_TIMEOUT_OFFSET + 4;
+    public static final int LENGTH = MAX_MESSAGE_OFFSET + 4;
 
     private HandshakeFlyweight() {
     }
 
     public static void write(
         final ByteBuffer buffer, final int offset, final long sourceId, final int pathCount,
-        final int maxPayload, final long receiveWindow, final int idleTimeoutMs) {
+        final int maxPayload, final long receiveWindow, final int idleTimeoutMs, final int maxMessageBytes) {
         Bytes.putLong(buffer, offset + SOURCE_ID_OFFSET, sourceId);
         buffer.put(offset + PATH_COUNT_OFFSET, (byte) pathCount);
         buffer.put(offset + PATH_COUNT_OFFSET + 1, (byte) 0);
         Bytes.putShort(buffer, offset + MAX_PAYLOAD_OFFSET, (short) maxPayload);
         Bytes.putLong(buffer, offset + RECEIVE_WINDOW_OFFSET, receiveWindow);
         Bytes.putInt(buffer, offset + IDLE_TIMEOUT_OFFSET, idleTimeoutMs);
+        Bytes.putInt(buffer, offset + MAX_MESSAGE_OFFSET, maxMessageBytes);
+    }
+
+    public static int maxMessageBytes(final ByteBuffer buffer, final int offset) {
+        return Bytes.getInt(buffer, offset + MAX_MESSAGE_OFFSET);
     }
 
     public static long sourceId(final ByteBuffer buffer, final int offset) {

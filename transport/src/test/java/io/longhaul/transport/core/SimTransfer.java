@@ -88,6 +88,7 @@ final class SimTransfer {
 
     private static CoreConfig copy(final CoreConfig c) {
         return new CoreConfig().maxPayloadBytes(c.maxPayloadBytes()).receiveWindowBytes(c.receiveWindowBytes())
+            .maxMessageBytes(c.maxMessageBytes())
             .congestionControl(c.congestionControl()).initialRttNs(c.initialRttNs()).maxAckDelayNs(c.maxAckDelayNs())
             .ackEveryPackets(c.ackEveryPackets()).idleTimeoutNs(c.idleTimeoutNs()).handshakeRetryNs(c.handshakeRetryNs())
             .handshakeAttempts(c.handshakeAttempts()).timerGranularityNs(c.timerGranularityNs())
