@@ -129,7 +129,7 @@ public final class Connection {
         for (int i = 0; i < pathCount; i++) {
             final CongestionControl cc = CongestionControls.create(config.congestionControl(), ccConfig);
             paths[i] = new Path(i, pathAddresses == null || i >= pathAddresses.length ? null : pathAddresses[i], cc,
-                config.initialRttNs(), config.maxPacketsInFlight());
+                config.initialRttNs(), config.maxPacketsInFlight(), config.packetThreshold());
         }
         this.advertisedMaxData = config.receiveWindowBytes();
         this.lastReceiveNs = nowNs;
@@ -565,13 +565,14 @@ public final class Connection {
                 sent.sampleAppLimited(), latestRtt >= 0 ? path.rtt.latestRttNs() : -1, path.rtt.minRttNs(),
                 path.rtt.smoothedRttNs()));
         }
+        path.adaptToReordering(config.timerGranularityNs());
         detectLosses(nowNs, path);
     }
 
     private void detectLosses(final long nowNs, final Path path) {
         final SentPacketTracker<SendMessage> sent = path.sent;
-        final int lost = sent.detectLosses(nowNs, path.rtt.lossDelayNs(config.timerGranularityNs()),
-            config.packetThreshold(), recoveryListener);
+        final int lost = sent.detectLosses(nowNs, path.lossDelayNs(config.timerGranularityNs()),
+            path.packetThreshold, recoveryListener);
         if (lost > 0) {
             path.cc.onLoss(nowNs, path.lossSample.set(sent.lostBytes(), lost, sent.largestLostSentTimeNs(),
                 sent.bytesInFlight(), sent.lostInflightAtSend(), false));
@@ -782,6 +783,18 @@ public final class Connection {
             path.ptoCount++;
             path.ptoTotal++;
             path.probesPending = 2;
+            if (path.ptoCount >= 2 && paths.length > 1) {
+                // The path has been silent for two probe timeouts: its oldest data may be stuck
+                // behind a dead return path, so let any path repair it.
+                final long oldest = sent.oldestInFlightWithData();
+                if (oldest >= 0) {
+                    final SendMessage m = sent.messageOf(oldest);
+                    final int chunk = sent.chunkOf(oldest);
+                    if (m.state == SendMessage.ACTIVE && !m.isAcked(chunk)) {
+                        retransmitQueue.push(m, chunk);
+                    }
+                }
+            }
             return path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
         }
         return pto;

@@ -13,6 +13,11 @@ import io.longhaul.transport.recovery.SentPacketTracker;
  * congestion controller and pacer, plus the receive-side record used to build its ACKs.
  */
 final class Path {
+    /**
+     * Probe timeouts double up to 2^6 times the PTO: a path that has lost its ACKs for a while keeps
+     * probing often enough to notice when it comes back.
+     */
+    static final int MAX_PTO_BACKOFF_EXPONENT = 6;
     final int id;
     Object remoteAddress;
     final SentPacketTracker<SendMessage> sent;
@@ -23,6 +28,11 @@ final class Path {
     final LossSample lossSample = new LossSample();
 
     long nextSendTimeNs;
+    /** Packet reordering tolerated before loss; raised once reordering has caused a spurious repair. */
+    int packetThreshold;
+    /** Extra time added to the loss delay once reordering has been seen (RACK's reorder window). */
+    long reorderWindowNs;
+    long spuriousSeen;
     int ptoCount;
     int probesPending;
 
@@ -35,8 +45,10 @@ final class Path {
     long acksReceived;
     long ptoTotal;
 
-    Path(final int id, final Object remoteAddress, final CongestionControl cc, final long initialRttNs, final int maxPacketsInFlight) {
+    Path(final int id, final Object remoteAddress, final CongestionControl cc, final long initialRttNs,
+         final int maxPacketsInFlight, final int packetThreshold) {
         this.id = id;
+        this.packetThreshold = packetThreshold;
         this.remoteAddress = remoteAddress;
         this.cc = cc;
         this.rtt = new RttEstimator(initialRttNs);
@@ -66,11 +78,31 @@ final class Path {
         nextSendTimeNs = start + (long) (bytes * 1e9 / rate);
     }
 
+    /**
+     * Called after each ACK: when packets declared lost turn out to have arrived, the path reorders
+     * more than the loss detector assumed. As RACK does (RFC 8985 section 6.2), stop trusting packet
+     * counts and widen the time threshold by a quarter of the minimum RTT, up to one smoothed RTT.
+     */
+    void adaptToReordering(final long granularityNs) {
+        final long spurious = sent.spuriousRetransmissions();
+        if (spurious == spuriousSeen) {
+            return;
+        }
+        spuriousSeen = spurious;
+        packetThreshold = Integer.MAX_VALUE;
+        final long step = Math.max(granularityNs, Math.max(0, rtt.minRttNs()) / 4);
+        reorderWindowNs = Math.min(reorderWindowNs + step, rtt.smoothedRttNs());
+    }
+
+    long lossDelayNs(final long granularityNs) {
+        return rtt.lossDelayNs(granularityNs) + reorderWindowNs;
+    }
+
     long ptoDeadlineNs(final long granularityNs, final long peerMaxAckDelayNs) {
         if (sent.packetsInFlight() == 0) {
             return Long.MAX_VALUE;
         }
-        final long pto = rtt.ptoNs(granularityNs, peerMaxAckDelayNs) << Math.min(ptoCount, 16);
+        final long pto = rtt.ptoNs(granularityNs, peerMaxAckDelayNs) << Math.min(ptoCount, MAX_PTO_BACKOFF_EXPONENT);
         return sent.lastSentTimeNs() + pto;
     }
 
