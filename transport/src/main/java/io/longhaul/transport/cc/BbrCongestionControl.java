@@ -72,6 +72,13 @@ public final class BbrCongestionControl implements CongestionControl {
     public static final double PROBE_RTT_CWND_GAIN = 0.5;
     /** Loss rate per round above which inflight is "too high". */
     public static final double LOSS_THRESHOLD = 0.02;
+    /**
+     * Fewest packets a loss-rate measurement spans before it may cut the lower bounds. With small
+     * pipes one round holds too few packets for 2% to mean anything (at 1 ms and 1 Gbit/s a round
+     * is ~85 packets, and two random losses in one round happen in a fifth of them), so rounds are
+     * pooled until the measurement is statistically meaningful.
+     */
+    public static final int LOSS_EPOCH_MIN_PACKETS = 500;
     /** Multiplicative decrease of the loss-based bounds. */
     public static final double BETA = 0.7;
     /** Headroom kept below inflight_hi while cruising. */
@@ -144,6 +151,9 @@ public final class BbrCongestionControl implements CongestionControl {
     private long roundDeliveredBytes;
     private long roundLostBytes;
     private int roundLossEvents;
+    private long epochDeliveredBytes;
+    private long epochLostBytes;
+    private long epochLatestBw;
     private boolean cwndLimitedInRound;
 
     // Loss bounds on inflight.
@@ -352,15 +362,25 @@ public final class BbrCongestionControl implements CongestionControl {
             filledPipe = true;
             inflightHi = Math.max(bdpBytes(maxBandwidthBytesPerSecond(), 1.0), roundDeliveredBytes);
         }
-        if (lossyRound && !isProbingBw()) {
-            if (bwLo == INFINITE) {
-                bwLo = maxBandwidthBytesPerSecond();
+        epochDeliveredBytes += roundDeliveredBytes;
+        epochLostBytes += roundLostBytes;
+        epochLatestBw = Math.max(epochLatestBw, roundLatestBw);
+        final long epochTotal = epochDeliveredBytes + epochLostBytes;
+        if (epochTotal >= (long) LOSS_EPOCH_MIN_PACKETS * mss) {
+            final boolean lossyEpoch = epochLostBytes > LOSS_THRESHOLD * epochTotal;
+            if (lossyEpoch && !isProbingBw()) {
+                if (bwLo == INFINITE) {
+                    bwLo = maxBandwidthBytesPerSecond();
+                }
+                if (inflightLo == INFINITE) {
+                    inflightLo = cwndBytes;
+                }
+                bwLo = Math.max(epochLatestBw, (long) (BETA * bwLo));
+                inflightLo = Math.max(roundDeliveredBytes, (long) (BETA * inflightLo));
             }
-            if (inflightLo == INFINITE) {
-                inflightLo = cwndBytes;
-            }
-            bwLo = Math.max(roundLatestBw, (long) (BETA * bwLo));
-            inflightLo = Math.max(roundDeliveredBytes, (long) (BETA * inflightLo));
+            epochDeliveredBytes = 0;
+            epochLostBytes = 0;
+            epochLatestBw = 0;
         }
         roundLatestBw = 0;
         roundDeliveredBytes = 0;
