@@ -36,6 +36,9 @@ public final class Connection {
     /** Close code when the handshake never completed. */
     public static final int CLOSE_HANDSHAKE_TIMEOUT = 2;
 
+    /** Handshake retries double up to 2^3 times the first interval, so a slow peer is not starved. */
+    private static final int MAX_HANDSHAKE_BACKOFF_EXPONENT = 3;
+
     private static final Comparator<SendMessage> BY_SEND_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
     private static final Comparator<ReceiveMessage> BY_RECEIVE_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
 
@@ -717,7 +720,7 @@ public final class Connection {
             }
             handshakeSentNs = nowNs;
             sendHandshake(nowNs, sink, PacketFlyweight.TYPE_HANDSHAKE_INIT, 0);
-            handshakeDueNs = nowNs + (config.handshakeRetryNs() << Math.min(handshakeAttempts, 20));
+            handshakeDueNs = nowNs + (config.handshakeRetryNs() << Math.min(handshakeAttempts, MAX_HANDSHAKE_BACKOFF_EXPONENT));
             handshakeAttempts++;
         }
         return handshakeDueNs;
@@ -882,7 +885,10 @@ public final class Connection {
                 continue;
             }
             final int chunk = m.nextNewChunk;
-            if (m.creditBase + m.chunkOffset(chunk) + m.chunkLength(chunk) > peerMaxData && m.chunkLength(chunk) > 0) {
+            if (m.creditBase >= peerMaxData && m.length > 0) {
+                // A message may start only inside the peer's window; once started it may finish, so
+                // a message larger than the window still gets through, and the peer's reassembly
+                // memory stays below its window plus one message.
                 flowControlBlocked++;
                 return false;
             }

@@ -121,7 +121,7 @@ public final class CoreConfig {
         return handshakeRetryNs;
     }
 
-    /** First handshake retry interval; doubles on every retry. */
+    /** First handshake retry interval; doubles on every retry, up to 8 times this. */
     public CoreConfig handshakeRetryNs(final long value) {
         handshakeRetryNs = value;
         return this;
