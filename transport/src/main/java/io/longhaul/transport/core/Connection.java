@@ -95,6 +95,7 @@ public final class Connection {
     private boolean acceptDue;
     private long lastReceiveNs;
     private long lastActivityNs;
+    private final long createdNs;
     private boolean closeDue;
     private long closeEndNs = Long.MAX_VALUE;
     private int closeCode;
@@ -137,6 +138,7 @@ public final class Connection {
         this.advertisedMaxData = config.receiveWindowBytes();
         this.lastReceiveNs = nowNs;
         this.lastActivityNs = nowNs;
+        this.createdNs = nowNs;
         this.handshakeDueNs = nowNs;
     }
 
@@ -683,7 +685,7 @@ public final class Connection {
         }
         if (nowNs - lastReceiveNs >= peerIdleTimeoutNs) {
             final long silentMs = (nowNs - lastReceiveNs) / 1_000_000;
-            closeLocally(nowNs, CLOSE_IDLE_TIMEOUT, "idle timeout: nothing received from the peer for " + silentMs + " ms");
+            close(nowNs, CLOSE_IDLE_TIMEOUT, "idle timeout: nothing received from the peer for " + silentMs + " ms");
             return poll(nowNs, sink);
         }
         long next = lastReceiveNs + peerIdleTimeoutNs;
@@ -706,15 +708,11 @@ public final class Connection {
         return next;
     }
 
-    private void closeLocally(final long nowNs, final int code, final String reason) {
-        close(nowNs, code, reason);
-    }
-
     private long pollHandshake(final long nowNs, final DatagramSink sink) {
         if (nowNs - handshakeDueNs >= 0) {
             if (handshakeAttempts >= config.handshakeAttempts()) {
-                final long waitedMs = (nowNs - lastActivityNs) / 1_000_000;
-                closeLocally(nowNs, CLOSE_HANDSHAKE_TIMEOUT, "handshake timed out: no answer from "
+                final long waitedMs = (nowNs - createdNs) / 1_000_000;
+                close(nowNs, CLOSE_HANDSHAKE_TIMEOUT, "handshake timed out: no answer from "
                     + paths[0].remoteAddress + " after " + handshakeAttempts + " attempts in " + waitedMs + " ms");
                 return Long.MAX_VALUE;
             }

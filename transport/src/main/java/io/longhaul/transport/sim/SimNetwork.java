@@ -243,7 +243,6 @@ public final class SimNetwork {
                 return true;
             }
         }
-        nowNs = Math.max(nowNs, Math.min(untilNs, nowNs));
         return done.getAsBoolean();
     }
 

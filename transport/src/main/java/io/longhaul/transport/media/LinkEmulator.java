@@ -1,0 +1,243 @@
+package io.longhaul.transport.media;
+
+import io.longhaul.transport.sim.LinkModel;
+import io.longhaul.transport.sim.LinkSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The in-process real-time link emulator: a {@link LinkModel} applied to every datagram leaving a
+ * channel, as an outbound handler in front of the socket. So two processes (or two transports in
+ * one JVM) on loopback see, say, a 1000 km lossy link without root, netem or a second host.
+ *
+ * <p>Per datagram, at the real time of the write: the model decides its fate. Dropped datagrams are
+ * released. The others wait in a time-ordered queue (a binary heap on delivery time, ties in write
+ * order) drained by one scheduled task on the channel's event loop, re-armed at the earliest
+ * delivery time (Netty's epoll timers are timerfd-based, so delays are honoured to tens of
+ * microseconds). A corrupted datagram has one bit flipped; a duplicated one is written twice
+ * (the copy intact). Released datagrams are coalesced into GSO batches after emulation, so each
+ * datagram meets the model on its own. The emulated packet size for {@code rate} is the UDP payload
+ * plus {@value #IP_UDP_OVERHEAD_BYTES} bytes of IPv4 and UDP headers.
+ *
+ * <p>Emulation happens on egress only: to emulate both directions, put one on each end.
+ */
+final class LinkEmulator extends ChannelOutboundHandlerAdapter {
+    static final int IP_UDP_OVERHEAD_BYTES = 28;
+    /** Datagrams the delay queue may hold before it drops (a link with no rate limit has no queue bound). */
+    static final int MAX_QUEUED = 1 << 20;
+
+    private final LinkModel model;
+    private final LinkModel.Fate fate = new LinkModel.Fate();
+    private final SegmentBatch batch;
+    private long[] atNs = new long[1024];
+    private long[] order = new long[1024];
+    private DatagramPacket[] packets = new DatagramPacket[1024];
+    private int size;
+    private long sequence;
+    private long overflowDrops;
+    private ChannelHandlerContext context;
+    private ScheduledFuture<?> timer;
+    private long timerAtNs;
+    private final Runnable drainTask = this::drain;
+
+    LinkEmulator(final LinkSpec spec, final long seed, final SegmentBatch batch) {
+        this.model = new LinkModel(spec, seed);
+        this.batch = batch;
+    }
+
+    LinkModel model() {
+        return model;
+    }
+
+    /** Datagrams dropped because the delay queue reached {@link #MAX_QUEUED}. */
+    long overflowDrops() {
+        return overflowDrops;
+    }
+
+    int queued() {
+        return size;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void write(final ChannelHandlerContext ctx, final Object msg, final ChannelPromise promise) {
+        if (!(msg instanceof DatagramPacket)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        final DatagramPacket packet = (DatagramPacket) msg;
+        final ByteBuf content = packet.content();
+        final int length = content.readableBytes();
+        final long nowNs = System.nanoTime();
+        promise.trySuccess();
+        if (!model.offer(nowNs, length + IP_UDP_OVERHEAD_BYTES, fate)) {
+            packet.release();
+            return;
+        }
+        if (fate.duplicated()) {
+            final DatagramPacket copy = fate.corrupted()
+                ? new DatagramPacket(content.copy(), packet.recipient())
+                : packet.retainedDuplicate();
+            enqueue(fate.duplicateDeliverAtNs(), copy);
+        }
+        if (fate.corrupted() && length > 0) {
+            final int index = content.readerIndex() + fate.corruptByteIndex() % length;
+            content.setByte(index, content.getByte(index) ^ fate.corruptBitMask());
+        }
+        if (size == 0 && fate.deliverAtNs() - nowNs <= 0) {
+            release(ctx, packet);
+            return;
+        }
+        enqueue(fate.deliverAtNs(), packet);
+    }
+
+    @Override
+    public void flush(final ChannelHandlerContext ctx) {
+        batch.finish(ctx);
+        ctx.flush();
+        arm(System.nanoTime());
+    }
+
+    @Override
+    public void close(final ChannelHandlerContext ctx, final ChannelPromise promise) {
+        discardQueued();
+        ctx.close(promise);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx) {
+        discardQueued();
+    }
+
+    private void release(final ChannelHandlerContext ctx, final DatagramPacket packet) {
+        final InetSocketAddress to = packet.recipient();
+        try {
+            batch.add(ctx, to, packet.content());
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void drain() {
+        timer = null;
+        final ChannelHandlerContext ctx = context;
+        if (ctx == null || size == 0) {
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        boolean wrote = false;
+        while (size > 0 && atNs[0] - nowNs <= 0) {
+            release(ctx, pop());
+            wrote = true;
+        }
+        if (wrote) {
+            batch.finish(ctx);
+            ctx.flush();
+        }
+        arm(nowNs);
+    }
+
+    private void arm(final long nowNs) {
+        if (size == 0 || context == null) {
+            return;
+        }
+        final long due = atNs[0];
+        if (timer != null) {
+            if (timerAtNs - due <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerAtNs = due;
+        timer = context.executor().schedule(drainTask, Math.max(0, due - nowNs), TimeUnit.NANOSECONDS);
+    }
+
+    private void enqueue(final long deliverAtNs, final DatagramPacket packet) {
+        if (size == MAX_QUEUED) {
+            overflowDrops++;
+            ReferenceCountUtil.release(packet);
+            return;
+        }
+        if (size == atNs.length) {
+            final int capacity = Math.min(MAX_QUEUED, size * 2);
+            atNs = java.util.Arrays.copyOf(atNs, capacity);
+            order = java.util.Arrays.copyOf(order, capacity);
+            packets = java.util.Arrays.copyOf(packets, capacity);
+        }
+        int i = size++;
+        final long seq = sequence++;
+        while (i > 0) {
+            final int parent = (i - 1) >>> 1;
+            if (!before(deliverAtNs, seq, atNs[parent], order[parent])) {
+                break;
+            }
+            atNs[i] = atNs[parent];
+            order[i] = order[parent];
+            packets[i] = packets[parent];
+            i = parent;
+        }
+        atNs[i] = deliverAtNs;
+        order[i] = seq;
+        packets[i] = packet;
+    }
+
+    private DatagramPacket pop() {
+        final DatagramPacket head = packets[0];
+        final int last = --size;
+        final long lastAt = atNs[last];
+        final long lastOrder = order[last];
+        final DatagramPacket lastPacket = packets[last];
+        packets[last] = null;
+        if (last > 0) {
+            int i = 0;
+            while (true) {
+                int child = 2 * i + 1;
+                if (child >= last) {
+                    break;
+                }
+                if (child + 1 < last && before(atNs[child + 1], order[child + 1], atNs[child], order[child])) {
+                    child++;
+                }
+                if (!before(atNs[child], order[child], lastAt, lastOrder)) {
+                    break;
+                }
+                atNs[i] = atNs[child];
+                order[i] = order[child];
+                packets[i] = packets[child];
+                i = child;
+            }
+            atNs[i] = lastAt;
+            order[i] = lastOrder;
+            packets[i] = lastPacket;
+        }
+        return head;
+    }
+
+    private static boolean before(final long aAt, final long aOrder, final long bAt, final long bOrder) {
+        final long d = aAt - bAt;
+        return d < 0 || (d == 0 && aOrder < bOrder);
+    }
+
+    private void discardQueued() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        while (size > 0) {
+            ReferenceCountUtil.release(pop());
+        }
+        batch.discard();
+    }
+}

@@ -1,0 +1,42 @@
+package io.longhaul.transport.media;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The address the core sees for a path: a local UDP channel plus the peer's socket address. The
+ * core stores whatever address object the driver hands it and gives it back in
+ * {@link io.longhaul.transport.core.DatagramSink#send}; making it carry the local channel lets one
+ * endpoint run paths over several local sockets (distinct source ports) without a lookup.
+ */
+final class Route {
+    final UdpPort port;
+    final InetSocketAddress remote;
+
+    Route(final UdpPort port, final InetSocketAddress remote) {
+        this.port = port;
+        this.remote = remote;
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Route)) {
+            return false;
+        }
+        final Route other = (Route) o;
+        return port == other.port && remote.equals(other.remote);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(port.index(), remote);
+    }
+
+    @Override
+    public String toString() {
+        return remote + " via " + port;
+    }
+}

@@ -1,0 +1,475 @@
+package io.longhaul.transport.media;
+
+import io.longhaul.transport.core.ConnectionHandler;
+import io.longhaul.transport.core.CoreConfig;
+import io.longhaul.transport.core.DatagramSink;
+import io.longhaul.transport.core.Endpoint;
+import io.longhaul.transport.sim.LinkModel;
+import io.longhaul.transport.sim.LinkSpec;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jctools.queues.MpscArrayQueue;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Netty UDP driver: runs one sans-I/O {@link Endpoint} on one Netty event loop, over one or
+ * more local UDP sockets ({@link UdpPort}s) that all live on that loop, so protocol state needs no
+ * locks.
+ *
+ * <ul>
+ * <li><b>I/O</b>: epoll on Linux (native, {@code linux-x86_64}), NIO elsewhere. With epoll,
+ * received datagrams come in batches ({@code recvmmsg}, {@code MAX_DATAGRAM_PAYLOAD_SIZE} with a
+ * receive buffer for {@code receiveBatchDatagrams} datagrams) and optionally coalesced by the
+ * kernel ({@code UDP_GRO}); sends are coalesced into GSO batches ({@code SegmentedDatagramPacket})
+ * when the kernel supports it.</li>
+ * <li><b>Batching</b>: the datagrams of one receive batch are all handed to the endpoint, then the
+ * endpoint is polled once; every datagram one poll produces is written, then each socket is flushed
+ * once.</li>
+ * <li><b>Timers</b>: one scheduled task, re-armed at the endpoint's next deadline when that is
+ * earlier than the armed one (a later one just lets the early wake-up poll and re-arm).</li>
+ * <li><b>Other threads</b> hand work over through a bounded JCTools MPSC queue
+ * ({@link #submit}); the loop is woken with {@code execute} only when no wake-up is pending.</li>
+ * </ul>
+ *
+ * <p>Internal: used by {@link io.longhaul.transport.Transport}; no compatibility promise.
+ */
+public final class UdpDriver {
+    private static final System.Logger LOG = System.getLogger(UdpDriver.class.getName());
+    private static final AtomicBoolean BUFFER_WARNING_GIVEN = new AtomicBoolean();
+    /** Receive slot per datagram when GRO may hand over a coalesced batch of up to 64 KiB. */
+    private static final int GRO_SLOT_BYTES = 65_536;
+
+    /**
+     * Driver knobs, already validated by the caller.
+     *
+     * @param epoll                 epoll native transport (else NIO).
+     * @param gso                   use UDP GSO when the kernel supports it.
+     * @param gro                   enable UDP GRO on receive (epoll only).
+     * @param socketBufferBytes     SO_RCVBUF and SO_SNDBUF to ask for.
+     * @param maxDatagramBytes      largest datagram the endpoint sends.
+     * @param receiveBatchDatagrams datagrams per {@code recvmmsg}.
+     * @param link                  egress link emulation, or null for none.
+     * @param linkSeed              seed of the first port's link model (port i uses linkSeed + i).
+     * @param commandQueueCapacity  capacity of the MPSC queue from application threads.
+     * @param threadName            event loop thread name prefix.
+     */
+    public record Settings(boolean epoll, boolean gso, boolean gro, int socketBufferBytes, int maxDatagramBytes,
+                           int receiveBatchDatagrams, LinkSpec link, long linkSeed, int commandQueueCapacity,
+                           String threadName) {
+    }
+
+    private final Settings settings;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final Endpoint endpoint;
+    private final boolean gso;
+    private final boolean gro;
+    private final MpscArrayQueue<Runnable> commands;
+    private final AtomicBoolean wakeScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainCommands;
+    private final Runnable timerTask = this::onTimer;
+    private final List<UdpPort> ports = new ArrayList<>();
+    private final DatagramSink sink = UdpDriver::route;
+    private ScheduledFuture<?> timer;
+    private long timerAtNs;
+    private int nextPortIndex;
+    private volatile boolean closed;
+    private long socketErrors;
+
+    /** Starts the event loop and creates the endpoint; no socket is open yet (see {@link #open}). */
+    public UdpDriver(final Settings settings, final CoreConfig config, final ConnectionHandler handler) {
+        this.settings = settings;
+        if (settings.epoll() && !Epoll.isAvailable()) {
+            throw new IllegalStateException("epoll requested but not available: " + Epoll.unavailabilityCause());
+        }
+        this.gso = settings.epoll() && settings.gso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+        this.gro = settings.epoll() && settings.gro();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(settings.threadName(), true),
+            settings.epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.loop = group.next();
+        this.endpoint = new Endpoint(config, handler);
+        this.commands = new MpscArrayQueue<>(Math.max(2, settings.commandQueueCapacity()));
+    }
+
+    /** @return whether the epoll native transport is usable on this machine. */
+    public static boolean epollAvailable() {
+        return Epoll.isAvailable();
+    }
+
+    /** @return why epoll is not usable, or null. */
+    public static Throwable epollUnavailabilityCause() {
+        return Epoll.unavailabilityCause();
+    }
+
+    /** @return "epoll" or "nio", with the batching features in use, e.g. {@code epoll (gso, gro, recvmmsg)}. */
+    public String ioModeDescription() {
+        if (!settings.epoll()) {
+            return "nio";
+        }
+        final List<String> features = new ArrayList<>();
+        if (gso) {
+            features.add("gso");
+        }
+        if (gro) {
+            features.add("gro");
+        }
+        features.add("recvmmsg");
+        features.add("sendmmsg");
+        return "epoll (" + String.join(", ", features) + ")";
+    }
+
+    public boolean epoll() {
+        return settings.epoll();
+    }
+
+    public boolean gso() {
+        return gso;
+    }
+
+    public boolean gro() {
+        return gro;
+    }
+
+    /** The endpoint: touch it on the event loop only ({@link #inLoop()}). */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    public boolean inLoop() {
+        return loop.inEventLoop();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** The clock the driver gives the core. */
+    public static long nowNs() {
+        return System.nanoTime();
+    }
+
+    /**
+     * Opens a UDP socket bound to {@code local} on the event loop.
+     *
+     * @return a future of the opaque port handle (pass it to {@link #route} and {@link #localAddress}).
+     */
+    public CompletableFuture<Object> open(final InetSocketAddress local) {
+        final CompletableFuture<Object> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("transport is closed"));
+            return result;
+        }
+        final int index;
+        synchronized (this) {
+            index = nextPortIndex++;
+        }
+        final SegmentBatch batch = new SegmentBatch(PooledByteBufAllocator.DEFAULT, gso);
+        final LinkEmulator emulator = settings.link() == null || settings.link().isPerfect() ? null
+            : new LinkEmulator(settings.link(), settings.linkSeed() + index, batch);
+        final UdpPort port = new UdpPort(this, index, batch, emulator);
+        final int slot = gro ? GRO_SLOT_BYTES : settings.maxDatagramBytes();
+        final Bootstrap bootstrap = new Bootstrap().group(loop)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
+            .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes())
+            .handler(port);
+        if (settings.epoll()) {
+            bootstrap.channelFactory(EpollDatagramChannel::new)
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot)
+                .option(EpollChannelOption.UDP_GRO, gro)
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                    new FixedRecvByteBufAllocator(slot * settings.receiveBatchDatagrams()).maxMessagesPerRead(16));
+        } else {
+            bootstrap.channelFactory(NioDatagramChannel::new)
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                    new FixedRecvByteBufAllocator(Math.max(2048, settings.maxDatagramBytes())).maxMessagesPerRead(64));
+        }
+        final ChannelFuture bind = bootstrap.bind(local);
+        bind.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(new IllegalStateException("cannot bind UDP socket to " + local + ": "
+                    + f.cause().getMessage(), f.cause()));
+                return;
+            }
+            final Channel channel = bind.channel();
+            if (emulator != null) {
+                channel.pipeline().addFirst("link-emulator", emulator);
+            }
+            port.channel(channel);
+            ports.add(port);
+            checkBuffers(channel);
+            result.complete(port);
+        });
+        return result;
+    }
+
+    private void checkBuffers(final Channel channel) {
+        final int asked = settings.socketBufferBytes();
+        final int receive = channel.config().getOption(ChannelOption.SO_RCVBUF);
+        final int send = channel.config().getOption(ChannelOption.SO_SNDBUF);
+        // Linux doubles the value it is given (bookkeeping overhead) and caps it at rmem_max/wmem_max.
+        final boolean linux = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+        final long expected = linux ? 2L * asked : asked;
+        if ((receive < expected || send < expected) && BUFFER_WARNING_GIVEN.compareAndSet(false, true)) {
+            final long want = asked;
+            LOG.log(System.Logger.Level.WARNING, "UDP socket buffers capped by the kernel: asked " + asked
+                + " bytes, got SO_RCVBUF=" + receive + " SO_SNDBUF=" + send + " (the kernel reports twice its cap)."
+                + " Losses at high rate and long distance will follow; to fix: sysctl -w net.core.rmem_max=" + want
+                + " -w net.core.wmem_max=" + want);
+        }
+    }
+
+    /** @return the local address of a port from {@link #open}. */
+    public InetSocketAddress localAddress(final Object port) {
+        return ((UdpPort) port).localAddress();
+    }
+
+    /** @return the address object the core uses for {@code remote} reached through {@code port}. */
+    public Object route(final Object port, final InetSocketAddress remote) {
+        return new Route((UdpPort) port, remote);
+    }
+
+    /** @return the peer socket address of a route. */
+    public static InetSocketAddress remoteOf(final Object route) {
+        return route instanceof Route ? ((Route) route).remote : null;
+    }
+
+    /** @return the local socket address a route sends from. */
+    public static InetSocketAddress localOf(final Object route) {
+        return route instanceof Route ? ((Route) route).port.localAddress() : null;
+    }
+
+    /** Closes a port (on the loop); datagrams still queued in its emulator are dropped. */
+    public void closePort(final Object port) {
+        final UdpPort p = (UdpPort) port;
+        execute(() -> {
+            ports.remove(p);
+            if (p.channel() != null) {
+                p.channel().close();
+            }
+        });
+    }
+
+    /** Closes a port after {@code delayMs} (lets a closing connection's last packets out). */
+    public void closePortLater(final Object port, final long delayMs) {
+        if (closed) {
+            return;
+        }
+        try {
+            loop.schedule(() -> closePort(port), delayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shutting down: close() closes every port.
+        }
+    }
+
+    private static void route(final Object remote, final int pathId, final ByteBuffer datagram) {
+        final Route r = (Route) remote;
+        r.port.send(r.remote, datagram);
+    }
+
+    // ------------------------------------------------------------------ on the loop
+
+    void onDatagram(final Route from, final ByteBuffer datagram) {
+        endpoint.onDatagram(System.nanoTime(), from, datagram);
+    }
+
+    void onSocketError(final UdpPort port, final Throwable cause) {
+        socketErrors++;
+        if (socketErrors == 1) {
+            LOG.log(System.Logger.Level.DEBUG, "socket error on " + port + ": " + cause);
+        }
+    }
+
+    /** Polls the endpoint now, writes and flushes what it produced, re-arms the timer. Loop only. */
+    public void runPoll() {
+        if (closed) {
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        final long next = endpoint.poll(nowNs, sink);
+        for (int i = 0, n = ports.size(); i < n; i++) {
+            ports.get(i).flushIfDirty();
+        }
+        arm(next, nowNs);
+    }
+
+    private void arm(final long next, final long nowNs) {
+        if (next == Long.MAX_VALUE) {
+            return;
+        }
+        if (timer != null) {
+            if (timerAtNs - next <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerAtNs = next;
+        timer = loop.schedule(timerTask, Math.max(0, next - nowNs), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        runPoll();
+    }
+
+    private void drainCommands() {
+        wakeScheduled.set(false);
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "command failed on the event loop", e);
+            }
+        }
+        runPoll();
+    }
+
+    // ------------------------------------------------------------------ from any thread
+
+    /**
+     * Hands {@code command} to the event loop through the bounded MPSC queue; it runs before the
+     * next poll. Wakes the loop only if no wake-up is already pending.
+     *
+     * @return false if the queue is full or the driver closed (the command will not run).
+     */
+    public boolean submit(final Runnable command) {
+        if (closed || !commands.offer(command)) {
+            return false;
+        }
+        if (wakeScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(drainTask);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs {@code task} on the loop (Netty's task queue; for rare control operations), then polls. */
+    public void execute(final Runnable task) {
+        if (closed) {
+            return;
+        }
+        loop.execute(() -> {
+            task.run();
+            runPoll();
+        });
+    }
+
+    /** Runs {@code task} on the loop and waits for its result (directly when already on the loop). */
+    public <T> T call(final Callable<T> task, final long timeoutNs) {
+        try {
+            if (loop.inEventLoop()) {
+                return task.call();
+            }
+            return loop.submit(task).get(timeoutNs, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("event loop did not answer within " + timeoutNs / 1_000_000 + " ms", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Emulator counters summed over ports: {offered, droppedByLoss, droppedByQueue, duplicated, corrupted}. Loop only. */
+    public long[] emulatorCounters() {
+        final long[] c = new long[5];
+        for (final UdpPort p : ports) {
+            final LinkEmulator e = p.emulator();
+            if (e != null) {
+                final LinkModel m = e.model();
+                c[0] += m.offered();
+                c[1] += m.droppedByLoss();
+                c[2] += m.droppedByQueue() + e.overflowDrops();
+                c[3] += m.duplicated();
+                c[4] += m.corrupted();
+            }
+        }
+        return c;
+    }
+
+    /** Datagrams and bytes received over all ports. Loop only. */
+    public long[] receiveCounters() {
+        final long[] c = new long[2];
+        for (final UdpPort p : ports) {
+            c[0] += p.datagramsReceived();
+            c[1] += p.bytesReceived();
+        }
+        return c;
+    }
+
+    /**
+     * Closes every socket and stops the event loop, waiting up to {@code timeoutNs} (not waiting when
+     * called on the loop itself). Idempotent.
+     */
+    public void close(final long timeoutNs) {
+        if (closed) {
+            return;
+        }
+        final Runnable shutdown = () -> {
+            closed = true;
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            for (final UdpPort p : new ArrayList<>(ports)) {
+                if (p.channel() != null) {
+                    p.channel().close();
+                }
+            }
+            ports.clear();
+        };
+        if (loop.inEventLoop()) {
+            shutdown.run();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            return;
+        }
+        try {
+            loop.submit(shutdown).await(timeoutNs, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closed = true;
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
+        // Commands handed over while closing never reached the loop: run them now so their futures fail.
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "command after close: " + e);
+            }
+        }
+    }
+}
