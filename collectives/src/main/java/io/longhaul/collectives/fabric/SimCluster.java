@@ -1,0 +1,347 @@
+package io.longhaul.collectives.fabric;
+
+import io.longhaul.collectives.Topology;
+import io.longhaul.transport.core.Connection;
+import io.longhaul.transport.core.ConnectionHandler;
+import io.longhaul.transport.core.ConnectionState;
+import io.longhaul.transport.core.CoreConfig;
+import io.longhaul.transport.core.MissingRanges;
+import io.longhaul.transport.core.SendStatus;
+import io.longhaul.transport.sim.LinkSpec;
+import io.longhaul.transport.sim.SimAddress;
+import io.longhaul.transport.sim.SimNetwork;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * N ranks on a {@link SimNetwork}: one transport {@link io.longhaul.transport.core.Endpoint} per
+ * rank, one reliable {@link Connection} per pair of ranks (the lower rank connects to the higher),
+ * links between ranks of the same DC built from {@code intraDc}, between DCs from {@code interDc},
+ * each direction seeded from the cluster seed. Everything runs on the caller's thread in virtual
+ * time, so a run replays exactly from its seed: start collectives with the async API on every
+ * rank, then {@link #await} them.
+ *
+ * <p>Fabric tags are transport message tags; timers are virtual-time events.
+ */
+public final class SimCluster implements AutoCloseable {
+    /** Close code used when {@link #kill} takes a rank down. */
+    public static final int CLOSE_KILLED = 0x100;
+
+    private final SimNetwork net = new SimNetwork();
+    private final Topology topology;
+    private final long seed;
+    private final List<SimFabric> fabrics = new ArrayList<>();
+    private boolean pollScheduled;
+
+    /**
+     * Builds the network and runs the handshakes of every pair (in virtual time).
+     *
+     * @param config transport configuration of every endpoint (connection-id seeds are derived per rank).
+     */
+    public SimCluster(final Topology topology, final LinkSpec intraDc, final LinkSpec interDc, final long seed,
+                      final CoreConfig config) {
+        this.topology = topology;
+        this.seed = seed;
+        final int n = topology.size();
+        for (int r = 0; r < n; r++) {
+            final SimFabric f = new SimFabric(r, n);
+            f.node = net.addNode("rank" + r, copy(config).connectionIdSeed(seed * 1_000_003L + r), f);
+            fabrics.add(f);
+        }
+        for (int a = 0; a < n; a++) {
+            for (int b = a + 1; b < n; b++) {
+                final LinkSpec spec = topology.dcOf(a) == topology.dcOf(b) ? intraDc : interDc;
+                final long linkSeed = seed * 7_919L + (long) a * n + b;
+                net.link(fabrics.get(a).node, fabrics.get(b).node, 0, spec.withSeed(linkSeed * 2), spec.withSeed(linkSeed * 2 + 1));
+            }
+        }
+        for (int a = 0; a < n; a++) {
+            for (int b = a + 1; b < n; b++) {
+                final Connection c = fabrics.get(a).node.endpoint().connect(net.nowNs(), fabrics.get(b).node.addresses(1));
+                c.attachment(b);
+                fabrics.get(a).connections[b] = c;
+            }
+        }
+        final boolean up = net.runUntil(this::allEstablished, net.nowNs() + TimeUnit.SECONDS.toNanos(60));
+        if (!up) {
+            throw new IllegalStateException("simulated cluster of " + n + " ranks did not connect within 60 s of virtual time (seed "
+                + seed + ")");
+        }
+    }
+
+    /** A cluster over perfect links of the given delay and rate, all ranks in one DC. */
+    public static SimCluster flat(final int ranks, final String linkSpec, final long seed) {
+        final LinkSpec spec = LinkSpec.parse(linkSpec);
+        return new SimCluster(Topology.flat(ranks), spec, spec, seed, new CoreConfig());
+    }
+
+    private static CoreConfig copy(final CoreConfig c) {
+        return new CoreConfig().maxPayloadBytes(c.maxPayloadBytes()).receiveWindowBytes(c.receiveWindowBytes())
+            .congestionControl(c.congestionControl()).initialRttNs(c.initialRttNs()).maxAckDelayNs(c.maxAckDelayNs())
+            .ackEveryPackets(c.ackEveryPackets()).idleTimeoutNs(c.idleTimeoutNs()).handshakeRetryNs(c.handshakeRetryNs())
+            .handshakeAttempts(c.handshakeAttempts()).timerGranularityNs(c.timerGranularityNs())
+            .packetThreshold(c.packetThreshold()).maxPacketsInFlight(c.maxPacketsInFlight())
+            .pacingBurstNs(c.pacingBurstNs()).initialWindowPackets(c.initialWindowPackets());
+    }
+
+    private boolean allEstablished() {
+        for (final SimFabric f : fabrics) {
+            for (int p = 0; p < f.connections.length; p++) {
+                if (p != f.rank && (f.connections[p] == null || f.connections[p].state() != ConnectionState.ESTABLISHED)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    public SimNetwork network() {
+        return net;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int size() {
+        return fabrics.size();
+    }
+
+    public Fabric fabric(final int rank) {
+        return fabrics.get(rank);
+    }
+
+    /** @return the transport connection from {@code rank} to {@code peer} (for statistics). */
+    public Connection connection(final int rank, final int peer) {
+        return fabrics.get(rank).connections[peer];
+    }
+
+    /**
+     * Runs the network until every future is done or {@code maxVirtualNs} of virtual time passed.
+     *
+     * @return whether all completed (normally or exceptionally).
+     */
+    public boolean await(final long maxVirtualNs, final CompletableFuture<?>... futures) {
+        return runUntil(() -> {
+            for (final CompletableFuture<?> f : futures) {
+                if (!f.isDone()) {
+                    return false;
+                }
+            }
+            return true;
+        }, maxVirtualNs);
+    }
+
+    /** Runs the network until {@code done} or {@code maxVirtualNs} of virtual time passed. */
+    public boolean runUntil(final BooleanSupplier done, final long maxVirtualNs) {
+        return net.runUntil(done, net.nowNs() + maxVirtualNs);
+    }
+
+    /** Takes {@code rank} down: its connections close (peers see it), its receives and sends fail. */
+    public void kill(final int rank) {
+        final SimFabric f = fabrics.get(rank);
+        f.dead = true;
+        for (final Connection c : f.connections) {
+            if (c != null) {
+                c.close(net.nowNs(), CLOSE_KILLED, "rank " + rank + " was killed");
+            }
+        }
+        f.matcher.failAll(new PeerFailureException(-1, "rank " + rank + " was killed"));
+        requestPoll();
+    }
+
+    @Override
+    public void close() {
+        for (final SimFabric f : fabrics) {
+            f.close();
+        }
+    }
+
+    /** Makes the network poll every node at the current virtual time (safe inside callbacks). */
+    private void requestPoll() {
+        if (!pollScheduled) {
+            pollScheduled = true;
+            net.schedule(net.nowNs(), () -> pollScheduled = false);
+        }
+    }
+
+    private final class SimFabric implements Fabric, ConnectionHandler {
+        private final class PendingSend {
+            final int tag;
+            final ByteBuffer message;
+            final CompletableFuture<Void> future;
+
+            PendingSend(final int tag, final ByteBuffer message, final CompletableFuture<Void> future) {
+                this.tag = tag;
+                this.message = message;
+                this.future = future;
+            }
+        }
+
+        final int rank;
+        final MessageMatcher matcher;
+        final Connection[] connections;
+        final boolean[] established;
+        final List<ArrayDeque<PendingSend>> waiting = new ArrayList<>();
+        final List<Map<Long, CompletableFuture<Void>>> inFlight = new ArrayList<>();
+        SimNetwork.SimNode node;
+        boolean dead;
+
+        SimFabric(final int rank, final int ranks) {
+            this.rank = rank;
+            this.matcher = new MessageMatcher(ranks);
+            this.connections = new Connection[ranks];
+            this.established = new boolean[ranks];
+            for (int i = 0; i < ranks; i++) {
+                waiting.add(new ArrayDeque<>());
+                inFlight.add(new HashMap<>());
+            }
+        }
+
+        @Override
+        public int rank() {
+            return rank;
+        }
+
+        @Override
+        public int size() {
+            return connections.length;
+        }
+
+        @Override
+        public long nowNs() {
+            return net.nowNs();
+        }
+
+        @Override
+        public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message) {
+            if (peer < 0 || peer >= connections.length || peer == rank) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("peer " + peer + " is not another rank of "
+                    + connections.length));
+            }
+            if (dead) {
+                return CompletableFuture.failedFuture(new PeerFailureException(-1, "rank " + rank + " was killed"));
+            }
+            final CompletableFuture<Void> f = new CompletableFuture<>();
+            if (!established[peer]) {
+                waiting.get(peer).add(new PendingSend(tag, message, f));
+                return f;
+            }
+            transmit(peer, tag, message, f);
+            return f;
+        }
+
+        private void transmit(final int peer, final int tag, final ByteBuffer message, final CompletableFuture<Void> f) {
+            final Connection c = connections[peer];
+            try {
+                final long id = c.send(net.nowNs(), tag, message);
+                inFlight.get(peer).put(id, f);
+                requestPoll();
+            } catch (final RuntimeException e) {
+                f.completeExceptionally(new PeerFailureException(peer, "cannot send to rank " + peer + ": " + e.getMessage()));
+            }
+        }
+
+        @Override
+        public CompletableFuture<ByteBuffer> receive(final int peer, final int tag) {
+            return matcher.receive(peer, tag);
+        }
+
+        @Override
+        public Timer schedule(final long delayNs, final Runnable task) {
+            final boolean[] cancelled = new boolean[1];
+            net.schedule(net.nowNs() + Math.max(0, delayNs), () -> {
+                if (!cancelled[0]) {
+                    task.run();
+                }
+            });
+            return () -> cancelled[0] = true;
+        }
+
+        @Override
+        public void close() {
+            matcher.failAll(new PeerFailureException(-1, "rank " + rank + " closed its fabric"));
+        }
+
+        // ------------------------------------------------------------------ ConnectionHandler
+
+        @Override
+        public void onEstablished(final Connection connection) {
+            if (connection.attachment() == null) {
+                connection.attachment(((SimAddress) connection.remoteAddress(0)).node());
+            }
+            final int peer = (Integer) connection.attachment();
+            connections[peer] = connection;
+            established[peer] = true;
+            final ArrayDeque<PendingSend> q = waiting.get(peer);
+            while (!q.isEmpty()) {
+                final PendingSend s = q.poll();
+                transmit(peer, s.tag, s.message, s.future);
+            }
+        }
+
+        @Override
+        public void onMessage(final Connection connection, final int tag, final long messageId, final ByteBuffer data,
+                              final MissingRanges missing) {
+            if (dead || connection.attachment() == null) {
+                return;
+            }
+            matcher.deliver((Integer) connection.attachment(), tag, data);
+        }
+
+        @Override
+        public void onSendComplete(final Connection connection, final long messageId, final SendStatus status, final String detail) {
+            if (connection.attachment() == null) {
+                return;
+            }
+            final int peer = (Integer) connection.attachment();
+            final CompletableFuture<Void> f = inFlight.get(peer).remove(messageId);
+            if (f == null) {
+                return;
+            }
+            if (status == SendStatus.DELIVERED) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(new PeerFailureException(peer, "message to rank " + peer + " " + status
+                    + (detail.isEmpty() ? "" : ": " + detail)));
+            }
+        }
+
+        @Override
+        public void onClosed(final Connection connection, final int code, final String reason, final boolean byPeer) {
+            if (connection.attachment() == null) {
+                return;
+            }
+            final int peer = (Integer) connection.attachment();
+            final PeerFailureException cause = new PeerFailureException(peer, "connection to rank " + peer + " closed"
+                + (byPeer ? " by the peer" : "") + ": " + reason);
+            matcher.failPeer(peer, cause);
+            final List<CompletableFuture<Void>> victims = new ArrayList<>(inFlight.get(peer).values());
+            inFlight.get(peer).clear();
+            for (final PendingSend s : waiting.get(peer)) {
+                victims.add(s.future);
+            }
+            waiting.get(peer).clear();
+            for (final CompletableFuture<Void> f : victims) {
+                f.completeExceptionally(cause);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "SimFabric[rank=" + rank + "/" + connections.length + "]";
+        }
+    }
+}
