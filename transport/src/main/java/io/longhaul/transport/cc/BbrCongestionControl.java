@@ -70,7 +70,7 @@ public final class BbrCongestionControl implements CongestionControl {
     public static final double PROBE_UP_CWND_GAIN = 2.25;
     /** ProbeRTT cwnd gain. */
     public static final double PROBE_RTT_CWND_GAIN = 0.5;
-    /** Loss rate per round above which inflight is "too high". */
+    /** Default loss rate per round above which inflight is "too high" (parameter {@code loss_thresh}). */
     public static final double LOSS_THRESHOLD = 0.02;
     /**
      * Fewest packets a loss-rate measurement spans before it may cut the lower bounds. With small
@@ -151,6 +151,7 @@ public final class BbrCongestionControl implements CongestionControl {
     private long roundDeliveredBytes;
     private long roundLostBytes;
     private int roundLossEvents;
+    private final double lossThreshold;
     private long epochDeliveredBytes;
     private long epochLostBytes;
     private long epochLatestBw;
@@ -186,7 +187,8 @@ public final class BbrCongestionControl implements CongestionControl {
     private long priorCwndBytes;
 
     public BbrCongestionControl(final CongestionControlConfig config) {
-        CongestionControlParameters.of(NAME, config);
+        lossThreshold = CongestionControlParameters.of(NAME, config, "loss_thresh")
+            .number("loss_thresh", LOSS_THRESHOLD, 0.001, 0.5);
         mss = config.maxDatagramBytes();
         minPipeCwndBytes = Math.max(config.minimumWindowBytes(), 4L * mss);
         initialWindowBytes = config.initialWindowBytes();
@@ -347,7 +349,7 @@ public final class BbrCongestionControl implements CongestionControl {
     /** Once per round: Startup's plateau and loss checks, and the loss-driven lower bounds. */
     private void endOfRound(final boolean appLimited) {
         final long roundTotal = roundDeliveredBytes + roundLostBytes;
-        final boolean lossyRound = roundLostBytes > 0 && roundLostBytes > LOSS_THRESHOLD * roundTotal;
+        final boolean lossyRound = roundLostBytes > 0 && roundLostBytes > lossThreshold * roundTotal;
 
         if (!filledPipe && !appLimited) {
             final long maxBw = maxBandwidthBytesPerSecond();
@@ -367,7 +369,7 @@ public final class BbrCongestionControl implements CongestionControl {
         epochLatestBw = Math.max(epochLatestBw, roundLatestBw);
         final long epochTotal = epochDeliveredBytes + epochLostBytes;
         if (epochTotal >= (long) LOSS_EPOCH_MIN_PACKETS * mss) {
-            final boolean lossyEpoch = epochLostBytes > LOSS_THRESHOLD * epochTotal;
+            final boolean lossyEpoch = epochLostBytes > lossThreshold * epochTotal;
             if (lossyEpoch && !isProbingBw()) {
                 if (bwLo == INFINITE) {
                     bwLo = maxBandwidthBytesPerSecond();
@@ -397,7 +399,7 @@ public final class BbrCongestionControl implements CongestionControl {
     }
 
     private boolean isInflightTooHigh(final long inflightAtSendBytes) {
-        return roundLostBytes > LOSS_THRESHOLD * Math.max(inflightAtSendBytes, mss);
+        return roundLostBytes > lossThreshold * Math.max(inflightAtSendBytes, mss);
     }
 
     private void handleInflightTooHigh(final long nowNs, final long inflightAtSendBytes) {

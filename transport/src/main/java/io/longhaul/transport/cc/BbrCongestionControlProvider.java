@@ -9,7 +9,7 @@ public final class BbrCongestionControlProvider implements CongestionControlProv
 
     @Override
     public String description() {
-        return "model-based, in the spirit of BBRv3 (bandwidth and min RTT model, loss-bounded); no parameters";
+        return "model-based, in the spirit of BBRv3 (bandwidth and min RTT model, loss-bounded); loss_thresh=0.02 (loss rate that bounds inflight)";
     }
 
     @Override

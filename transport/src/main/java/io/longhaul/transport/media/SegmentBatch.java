@@ -47,27 +47,38 @@ final class SegmentBatch {
     /** Appends the bytes between position and limit of {@code data} (which is left unchanged). */
     void add(final ChannelOutboundInvoker out, final InetSocketAddress to, final ByteBuffer data) {
         final int length = data.remaining();
-        final ByteBuf target = target(out, to, length);
         final int position = data.position();
-        target.writeBytes(data);
+        if (!gso) {
+            final ByteBuf single = allocator.directBuffer(length);
+            single.writeBytes(data);
+            data.position(position);
+            writeSingle(out, to, single);
+            return;
+        }
+        target(out, to, length).writeBytes(data);
         data.position(position);
     }
 
     /** Appends the readable bytes of {@code data} (which the caller still owns). */
     void add(final ChannelOutboundInvoker out, final InetSocketAddress to, final ByteBuf data) {
         final int length = data.readableBytes();
-        final ByteBuf target = target(out, to, length);
-        target.writeBytes(data, data.readerIndex(), length);
+        if (!gso) {
+            final ByteBuf single = allocator.directBuffer(length);
+            single.writeBytes(data, data.readerIndex(), length);
+            writeSingle(out, to, single);
+            return;
+        }
+        target(out, to, length).writeBytes(data, data.readerIndex(), length);
+    }
+
+    private void writeSingle(final ChannelOutboundInvoker out, final InetSocketAddress to, final ByteBuf single) {
+        datagramsWritten++;
+        batchesWritten++;
+        out.write(new DatagramPacket(single, to), out.voidPromise());
     }
 
     private ByteBuf target(final ChannelOutboundInvoker out, final InetSocketAddress to, final int length) {
         datagramsWritten++;
-        if (!gso) {
-            final ByteBuf single = allocator.directBuffer(length);
-            out.write(new DatagramPacket(single, to), out.voidPromise());
-            batchesWritten++;
-            return single;
-        }
         if (buffer != null && (sealed || length > segmentSize || segments == MAX_SEGMENTS
             || buffer.readableBytes() + length > MAX_BYTES || !recipient.equals(to))) {
             finish(out);

@@ -30,6 +30,17 @@ class GoodputTest {
     }
 
     @Test
+    void shouldTolerateHigherRandomLossWhenBbrsLossThresholdIsRaised() {
+        // BBRv3 treats more than 2% loss per round as congestion; random loss above that bounds it.
+        final double strict = goodputBps("bbr", "5ms", "5%", 42);
+        final double tolerant = goodputBps("bbr:loss_thresh=0.2", "5ms", "5%", 42);
+        System.out.printf(Locale.ROOT, "%n5%% random loss, 10 ms RTT: bbr %.1f Mbit/s, bbr:loss_thresh=0.2 %.1f Mbit/s%n",
+            strict / 1e6, tolerant / 1e6);
+        assertThat(strict).isLessThan(0.5 * LINK_BPS);
+        assertThat(tolerant).isGreaterThanOrEqualTo(0.8 * LINK_BPS);
+    }
+
+    @Test
     void shouldKeepTheLinkFullWithBbrAndShowTheCollapseOfLossBasedControl() {
         final String[] delays = {"5ms", "500us", "50us"};
         final String[] rtts = {"10 ms", "1 ms", "0.1 ms"};
