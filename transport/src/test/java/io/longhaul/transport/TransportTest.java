@@ -62,7 +62,7 @@ class TransportTest {
     }
 
     static TransportContext context() {
-        return new TransportContext().bindAddress(ANY_LOOPBACK).socketBufferBytes(4 << 20).congestionControl("cubic");
+        return new TransportContext().bindAddress(ANY_LOOPBACK).socketBufferBytes(4 << 20).congestionControl("bbr");
     }
 
     static void await(final BooleanSupplier condition, final long timeoutMs, final String what) {

@@ -199,11 +199,14 @@ public final class UdpDriver {
             .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes())
             .handler(port);
         if (settings.epoll()) {
+            // Netty reads the GRO segment size only on its single-message recvmsg path (recvmmsg
+            // would hand over a coalesced batch as one datagram), so with GRO each read takes one
+            // coalesced batch of up to 64 KiB; without GRO, recvmmsg takes receiveBatchDatagrams.
             bootstrap.channelFactory(EpollDatagramChannel::new)
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot)
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, gro ? 0 : slot)
                 .option(EpollChannelOption.UDP_GRO, gro)
                 .option(ChannelOption.RECVBUF_ALLOCATOR,
-                    new FixedRecvByteBufAllocator(slot * settings.receiveBatchDatagrams()).maxMessagesPerRead(16));
+                    new FixedRecvByteBufAllocator(gro ? slot : slot * settings.receiveBatchDatagrams()).maxMessagesPerRead(64));
         } else {
             bootstrap.channelFactory(NioDatagramChannel::new)
                 .option(ChannelOption.RECVBUF_ALLOCATOR,

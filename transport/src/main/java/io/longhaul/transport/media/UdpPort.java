@@ -112,7 +112,6 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
             datagramsReceived++;
             bytesReceived += length;
             final ByteBuffer view = content.internalNioBuffer(content.readerIndex(), length);
-            if (Boolean.getBoolean("dbg")) System.out.println("DBG rx " + length + " from " + packet.sender() + " view " + view + " ri " + content.readerIndex() + " " + content.getClass().getSimpleName() + " " + packet.getClass().getSimpleName());
             driver.onDatagram(route(packet.sender()), view);
         } finally {
             packet.release();
