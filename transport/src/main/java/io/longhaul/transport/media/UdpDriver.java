@@ -60,6 +60,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class UdpDriver {
     private static final System.Logger LOG = System.getLogger(UdpDriver.class.getName());
+    /**
+     * Netty's epoll loop waits with a millisecond {@code epoll_wait} timeout (rounded) for delays above
+     * this many ms, and with a nanosecond timerfd below it; pacing and emulated delays need the latter.
+     */
+    public static final String EPOLL_WAIT_THRESHOLD_PROP = "io.netty.channel.epoll.epollWaitThreshold";
+
+    static {
+        preciseTimers();
+    }
+
+    /** Makes Netty's epoll timers nanosecond-precise (call before the first epoll loop starts; idempotent). */
+    public static void preciseTimers() {
+        if (System.getProperty(EPOLL_WAIT_THRESHOLD_PROP) == null) {
+            System.setProperty(EPOLL_WAIT_THRESHOLD_PROP, "0");
+        }
+    }
     private static final AtomicBoolean BUFFER_WARNING_GIVEN = new AtomicBoolean();
     /** Receive slot per datagram when GRO may hand over a coalesced batch of up to 64 KiB. */
     private static final int GRO_SLOT_BYTES = 65_536;

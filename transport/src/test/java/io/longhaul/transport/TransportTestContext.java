@@ -1,0 +1,61 @@
+package io.longhaul.transport;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** TransportContext validation: each bad knob is named with its accepted range. */
+class TransportTestContext {
+    @Test
+    void shouldAcceptTheDefaults() {
+        final TransportContext ctx = new TransportContext().conclude();
+        assertThat(ctx.resolvedIoMode()).isIn(IoMode.EPOLL, IoMode.NIO);
+        assertThat(ctx.socketBufferBytes()).isEqualTo(ctx.targetBdpBytes());
+    }
+
+    @Test
+    void shouldNameTheFieldAndRangeOfABadValue() {
+        assertThatThrownBy(() -> new TransportContext().sendQueueCapacity(0).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("sendQueueCapacity = 0 is out of range; accepted: [1, 1048576]");
+        assertThatThrownBy(() -> new TransportContext().paths(17).conclude())
+            .hasMessage("paths = 17 is out of range; accepted: [1, 16]");
+        assertThatThrownBy(() -> new TransportContext().socketBufferBytes(1000).conclude())
+            .hasMessageStartingWith("socketBufferBytes = 1000 is out of range; accepted: [65536, 1073741824]");
+        assertThatThrownBy(() -> new TransportContext().bindAddress("localhost").conclude())
+            .hasMessageContaining("bindAddress: 'localhost' has no port");
+        assertThatThrownBy(() -> new TransportContext().bindAddress("127.0.0.1:70000").conclude())
+            .hasMessageContaining("port 70000 is out of range; accepted: 0 to 65535");
+        assertThatThrownBy(() -> new TransportContext().link("delay=5parsecs").conclude())
+            .hasMessageStartingWith("link: ").hasMessageContaining("delay");
+        assertThatThrownBy(() -> new TransportContext().congestionControl("warp").conclude())
+            .hasMessageContaining("unknown congestion control 'warp'");
+        assertThatThrownBy(() -> new TransportContext().maxPayloadBytes(10).conclude())
+            .hasMessageContaining("maxPayloadBytes = 10 is out of range");
+    }
+
+    @Test
+    void shouldReadSystemPropertiesAndLetSettersOverrideThem() {
+        System.setProperty("longhaul.paths", "4");
+        System.setProperty("longhaul.link", "delay=1ms");
+        try {
+            final TransportContext ctx = new TransportContext();
+            assertThat(ctx.paths()).isEqualTo(4);
+            assertThat(ctx.link()).isEqualTo("delay=1ms");
+            assertThat(ctx.paths(2).conclude().paths()).isEqualTo(2);
+        } finally {
+            System.clearProperty("longhaul.paths");
+            System.clearProperty("longhaul.link");
+        }
+    }
+
+    @Test
+    void shouldRejectAMalformedProperty() {
+        System.setProperty("longhaul.ioMode", "dpdk");
+        try {
+            assertThatThrownBy(TransportContext::new).hasMessage("longhaul.ioMode: 'dpdk' is not an io mode; accepted: auto, epoll, nio");
+        } finally {
+            System.clearProperty("longhaul.ioMode");
+        }
+    }
+}
