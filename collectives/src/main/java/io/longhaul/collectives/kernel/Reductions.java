@@ -313,8 +313,12 @@ public final class Reductions {
                     break;
             }
             if (bf) {
+                // Branch-free round-to-nearest-even so the loop vectorizes; NaN is made quiet.
                 for (int i = 0; i < n; i++) {
-                    a[i] = HalfFloats.floatToBf16(fa[i]);
+                    final int x = Float.floatToRawIntBits(fa[i]);
+                    final int rounded = (x + 0x7FFF + ((x >>> 16) & 1)) >>> 16;
+                    final int nan = (x >>> 16) | 0x40;
+                    a[i] = (short) ((x & 0x7FFFFFFF) > 0x7F800000 ? nan : rounded);
                 }
             } else {
                 for (int i = 0; i < n; i++) {
