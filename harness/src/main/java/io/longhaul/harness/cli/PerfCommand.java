@@ -1,0 +1,479 @@
+package io.longhaul.harness.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.longhaul.transport.IoMode;
+import io.longhaul.transport.MessageHandler;
+import io.longhaul.transport.Session;
+import io.longhaul.transport.Transport;
+import io.longhaul.transport.TransportContext;
+import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.core.ConnectionStats;
+import io.longhaul.transport.core.MissingRanges;
+import io.longhaul.transport.core.PathStats;
+import io.longhaul.transport.core.SendStatus;
+import io.longhaul.transport.sim.LinkSpec;
+import io.longhaul.transport.util.Units;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code longhaul perf}: iperf-like throughput test over one longhaul session. The sender keeps
+ * {@code --inflight} messages of {@code --size} bytes outstanding for {@code --duration} or until
+ * {@code --bytes} were delivered, prints one line per interval and a summary, and optionally JSON.
+ *
+ * <p>Goodput counts message bytes acknowledged by the receiver, divided by the time from the first
+ * send to the last completion. RTT percentiles come from an HdrHistogram of every path's smoothed
+ * RTT sampled every 10 ms while the transfer runs (so they describe the RTT the transport saw,
+ * queueing included).
+ */
+@Command(name = "perf", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Throughput test over one longhaul session (iperf-like).",
+        "Default: both ends in this process (--local); or run --server on one host and --client on another."},
+    footer = {"", "Examples:",
+        "  longhaul perf --local --cc bbr --link delay=5ms,rate=1gbit,loss=0.1% --duration 10s",
+        "  longhaul perf --server --bind 0.0.0.0:9000",
+        "  longhaul perf --client 10.0.0.2:9000 --paths 4 --size 4M --bytes 10G --json perf.json"})
+final class PerfCommand implements Callable<Integer> {
+    static final int DEFAULT_PORT = 9000;
+    private static final long SAMPLE_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--local", description = "Both ends in this process, over loopback (the default mode).")
+    private boolean local;
+
+    @Option(names = "--server", description = "Receive: wait for clients on --bind (runs until interrupted, or one session with --one-off).")
+    private boolean server;
+
+    @Option(names = "--client", paramLabel = "ADDR:PORT", description = "Send to a longhaul perf --server at ADDR:PORT, e.g. 10.0.0.2:9000.")
+    private String client;
+
+    @Option(names = "--bind", paramLabel = "ADDR:PORT", description = "Local address (server default 0.0.0.0:" + DEFAULT_PORT
+        + ", otherwise 0.0.0.0:0 or 127.0.0.1:0 for --local), e.g. --bind 10.0.0.1:9000.")
+    private String bind;
+
+    @Option(names = "--cc", paramLabel = "NAME", defaultValue = "bbr",
+        description = "Congestion control (default ${DEFAULT-VALUE}): newreno, cubic, bbr, delay, fixed:rate=RATE, or a plug-in's name. e.g. --cc cubic")
+    private String cc;
+
+    @Option(names = {"-l", "--size"}, paramLabel = "BYTES", defaultValue = "4M",
+        description = "Message size (default ${DEFAULT-VALUE}); B, K, M, G suffixes, e.g. --size 64K.")
+    private String size;
+
+    @Option(names = {"-t", "--duration"}, paramLabel = "TIME", defaultValue = "10s",
+        description = "How long to send (default ${DEFAULT-VALUE}), e.g. --duration 30s. Ignored with --bytes.")
+    private String duration;
+
+    @Option(names = {"-n", "--bytes"}, paramLabel = "BYTES", description = "Send this many bytes instead of for a duration, e.g. --bytes 1G.")
+    private String bytes;
+
+    @Option(names = "--link", paramLabel = "SPEC", defaultValue = "",
+        description = "Emulated link on every sender's egress (both directions in --local), netem vocabulary: "
+            + "delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt, seed. e.g. --link delay=5ms,rate=1gbit,loss=0.1%")
+    private String link;
+
+    @Option(names = {"-P", "--paths"}, paramLabel = "N", defaultValue = "1",
+        description = "Paths (local UDP sockets, distinct source ports) for the session, 1-16 (default ${DEFAULT-VALUE}), e.g. --paths 4.")
+    private int paths;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+        description = "Seed of the link emulators (default ${DEFAULT-VALUE}; the reverse direction uses N+1), e.g. --seed 7.")
+    private long seed;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the summary as JSON to FILE, e.g. --json perf.json.")
+    private File json;
+
+    @Option(names = {"-i", "--interval"}, paramLabel = "TIME", defaultValue = "1s",
+        description = "Interval between report lines (default ${DEFAULT-VALUE}); 0 for none, e.g. -i 500ms.")
+    private String interval;
+
+    @Option(names = "--inflight", paramLabel = "N", defaultValue = "16",
+        description = "Messages kept outstanding by the sender, 1-65536 (default ${DEFAULT-VALUE}), e.g. --inflight 64.")
+    private int inflight;
+
+    @Option(names = "--io", paramLabel = "MODE", defaultValue = "auto",
+        description = "I/O mode: auto, epoll or nio (default ${DEFAULT-VALUE}), e.g. --io nio.")
+    private String io;
+
+    @Option(names = "--no-gso", description = "Do not coalesce sends with UDP GSO.")
+    private boolean noGso;
+
+    @Option(names = "--no-gro", description = "Do not ask the kernel for UDP GRO.")
+    private boolean noGro;
+
+    @Option(names = "--one-off", description = "Server: exit after the first session closes.")
+    private boolean oneOff;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        final Settings s = validate();
+        if (server) {
+            return runServer(s);
+        }
+        return runSender(s);
+    }
+
+    /** Validated flags. */
+    private record Settings(long sizeBytes, long durationNs, long totalBytes, long intervalNs, LinkSpec link, IoMode ioMode,
+                            InetSocketAddress remote, String bind) {
+    }
+
+    private CommandLine.ParameterException bad(final String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private Settings validate() {
+        final int modes = (local ? 1 : 0) + (server ? 1 : 0) + (client != null ? 1 : 0);
+        if (modes > 1) {
+            throw bad("choose one of --local, --server, --client ADDR:PORT");
+        }
+        try {
+            final long sizeBytes = Units.parseSizeBytes("--size", size);
+            if (sizeBytes < 1 || sizeBytes > 1L << 30) {
+                throw bad("--size " + size + " is out of range; accepted: 1 B to 1 GiB");
+            }
+            final long durationNs = Units.parseDurationNs("--duration", duration);
+            if (durationNs <= 0) {
+                throw bad("--duration " + duration + " must be positive, e.g. 10s");
+            }
+            long totalBytes = -1;
+            if (bytes != null) {
+                totalBytes = Units.parseSizeBytes("--bytes", bytes);
+                if (totalBytes <= 0) {
+                    throw bad("--bytes " + bytes + " must be positive, e.g. 1G");
+                }
+            }
+            final long intervalNs = Units.parseDurationNs("--interval", interval);
+            if (intervalNs < 0) {
+                throw bad("--interval must not be negative");
+            }
+            if (paths < 1 || paths > TransportContext.MAX_PATHS) {
+                throw bad("--paths " + paths + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+            }
+            if (inflight < 1 || inflight > 65_536) {
+                throw bad("--inflight " + inflight + " is out of range; accepted: 1 to 65536");
+            }
+            final LinkSpec linkSpec;
+            try {
+                linkSpec = LinkSpec.parse(link);
+            } catch (IllegalArgumentException e) {
+                throw bad("--link: " + e.getMessage());
+            }
+            try {
+                CongestionControls.validate(cc);
+            } catch (IllegalArgumentException e) {
+                throw bad("--cc: " + e.getMessage());
+            }
+            final IoMode mode;
+            try {
+                mode = IoMode.valueOf(io.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw bad("--io '" + io + "' is not an io mode; accepted: auto, epoll, nio");
+            }
+            InetSocketAddress remote = null;
+            if (client != null) {
+                remote = parseAddress("--client", client);
+            }
+            if (bind != null) {
+                parseAddress("--bind", bind);
+            }
+            return new Settings(sizeBytes, durationNs, totalBytes, intervalNs, linkSpec, mode, remote, bind);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private InetSocketAddress parseAddress(final String flag, final String text) {
+        final int colon = text.lastIndexOf(':');
+        if (colon <= 0) {
+            throw bad(flag + " '" + text + "' must be ADDR:PORT, e.g. 10.0.0.2:" + DEFAULT_PORT);
+        }
+        final int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw bad(flag + " '" + text + "' has a bad port; accepted: 0 to 65535");
+        }
+        if (port < 0 || port > 65535) {
+            throw bad(flag + " port " + port + " is out of range; accepted: 0 to 65535");
+        }
+        final InetSocketAddress a = new InetSocketAddress(text.substring(0, colon).replace("[", "").replace("]", ""), port);
+        if (a.isUnresolved()) {
+            throw bad(flag + ": cannot resolve '" + text.substring(0, colon) + "'");
+        }
+        return a;
+    }
+
+    private TransportContext context(final Settings s, final String bindAddress, final long linkSeed) {
+        return new TransportContext()
+            .bindAddress(bindAddress)
+            .congestionControl(cc)
+            .link(s.link())
+            .linkSeed(linkSeed)
+            .ioMode(s.ioMode())
+            .gso(!noGso)
+            .gro(!noGro)
+            .sendQueueCapacity(Math.max(inflight, 1))
+            .paths(paths);
+    }
+
+    // ------------------------------------------------------------------ server
+
+    private int runServer(final Settings s) throws InterruptedException {
+        final String address = s.bind() != null ? s.bind() : "0.0.0.0:" + DEFAULT_PORT;
+        final AtomicLong received = new AtomicLong();
+        final CountDownLatch firstClosed = new CountDownLatch(1);
+        final MessageHandler handler = new MessageHandler() {
+            @Override
+            public void onMessage(final Session session, final int tag, final ByteBuffer data, final MissingRanges missing) {
+                received.addAndGet(data.remaining());
+            }
+
+            @Override
+            public void onSessionOpened(final Session session) {
+                out.printf("session from %s (%d paths)%n", session.remoteAddress(), session.pathCount());
+                out.flush();
+            }
+
+            @Override
+            public void onSessionClosed(final Session session, final String reason, final boolean byPeer) {
+                out.printf("session from %s closed: %s%n", session.remoteAddress(), reason);
+                out.flush();
+                firstClosed.countDown();
+            }
+        };
+        try (Transport transport = Transport.open(context(s, address, seed + 1).messageHandler(handler))) {
+            out.printf("longhaul perf server on %s, io %s, cc %s, link %s%n", transport.localAddress(), transport.ioMode(),
+                cc, describe(s.link()));
+            out.flush();
+            final long period = s.intervalNs() > 0 ? s.intervalNs() : TimeUnit.SECONDS.toNanos(1);
+            long last = received.get();
+            long lastNs = System.nanoTime();
+            while (!(oneOff && firstClosed.await(period, TimeUnit.NANOSECONDS))) {
+                if (!oneOff) {
+                    TimeUnit.NANOSECONDS.sleep(period);
+                }
+                final long now = System.nanoTime();
+                final long total = received.get();
+                if (total != last && s.intervalNs() > 0) {
+                    out.printf("received %10s  %s%n", Units.formatSize(total - last),
+                        Units.formatRate((total - last) * 8e9 / (now - lastNs)));
+                    out.flush();
+                }
+                last = total;
+                lastNs = now;
+            }
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ sender
+
+    private int runSender(final Settings s) throws Exception {
+        final boolean isLocal = s.remote() == null;
+        Transport receiverTransport = null;
+        final AtomicLong receivedBytes = new AtomicLong();
+        try {
+            InetSocketAddress target = s.remote();
+            if (isLocal) {
+                receiverTransport = Transport.open(context(s, "127.0.0.1:0", seed + 1).threadName("longhaul-rx")
+                    .messageHandler((session, tag, data, missing) -> receivedBytes.addAndGet(data.remaining())));
+                target = receiverTransport.localAddress();
+            }
+            final String bindAddress = s.bind() != null ? s.bind() : isLocal ? "127.0.0.1:0" : "0.0.0.0:0";
+            try (Transport sender = Transport.open(context(s, bindAddress, seed).threadName("longhaul-tx"))) {
+                out.printf("longhaul perf %s -> %s, io %s, cc %s, paths %d, size %s, link %s%n", sender.localAddress(), target,
+                    sender.ioMode(), cc, paths, Units.formatSize(s.sizeBytes()), describe(s.link()));
+                out.flush();
+                final Session session = sender.connect(target, paths);
+                final Result result = transfer(s, session);
+                report(s, result, sender);
+                session.close("perf done");
+                return result.error == null ? 0 : LonghaulCli.EXIT_FAILURE;
+            }
+        } finally {
+            if (receiverTransport != null) {
+                receiverTransport.close();
+            }
+        }
+    }
+
+    /** What a transfer measured. */
+    private static final class Result {
+        long bytes;
+        long elapsedNs;
+        long retransmitted;
+        long lost;
+        long packetsSent;
+        final Histogram rttUs = new Histogram(3_600_000_000L, 3);
+        String error;
+        ConnectionStats last;
+    }
+
+    private Result transfer(final Settings s, final Session session) throws InterruptedException {
+        final Result result = new Result();
+        final ByteBuffer payload = ByteBuffer.allocateDirect((int) s.sizeBytes());
+        final Semaphore window = new Semaphore(inflight);
+        final AtomicLong delivered = new AtomicLong();
+        final AtomicLong lastCompletionNs = new AtomicLong();
+        final AtomicReference<String> error = new AtomicReference<>();
+        final long startNs = System.nanoTime();
+        final long endNs = startNs + s.durationNs();
+        final boolean byBytes = s.totalBytes() > 0;
+        long issued = 0;
+        long nextSampleNs = startNs + SAMPLE_PERIOD_NS;
+        long nextReportNs = s.intervalNs() > 0 ? startNs + s.intervalNs() : Long.MAX_VALUE;
+        long reportedBytes = 0;
+        long reportedRetx = 0;
+        long reportedLost = 0;
+        long lastReportNs = startNs;
+        while (error.get() == null) {
+            final long now = System.nanoTime();
+            if (byBytes ? issued >= s.totalBytes() : now - endNs >= 0) {
+                break;
+            }
+            if (now - nextSampleNs >= 0) {
+                nextSampleNs = now + SAMPLE_PERIOD_NS;
+                final ConnectionStats st = session.stats();
+                for (final PathStats p : st.paths()) {
+                    if (p.minRttNs() >= 0) {
+                        result.rttUs.recordValue(Math.max(1, p.smoothedRttNs() / 1_000));
+                    }
+                }
+                result.last = st;
+                if (now - nextReportNs >= 0) {
+                    nextReportNs += s.intervalNs();
+                    final long d = delivered.get();
+                    final long retx = st.sum(PathStats::retransmittedPackets);
+                    final long lost = st.sum(PathStats::lostPackets);
+                    intervalLine(lastReportNs - startNs, now - startNs, d - reportedBytes, now - lastReportNs,
+                        retx - reportedRetx, lost - reportedLost, st);
+                    reportedBytes = d;
+                    reportedRetx = retx;
+                    reportedLost = lost;
+                    lastReportNs = now;
+                }
+            }
+            if (!window.tryAcquire(1, TimeUnit.MILLISECONDS)) {
+                continue;
+            }
+            final long messageBytes = byBytes ? Math.min(s.sizeBytes(), s.totalBytes() - issued) : s.sizeBytes();
+            final ByteBuffer message = payload.duplicate().limit((int) messageBytes);
+            issued += messageBytes;
+            session.send((int) (issued / Math.max(1, s.sizeBytes())), message).whenComplete((status, failure) -> {
+                if (failure != null) {
+                    error.compareAndSet(null, failure.getMessage());
+                } else if (status == SendStatus.DELIVERED) {
+                    delivered.addAndGet(messageBytes);
+                    lastCompletionNs.set(System.nanoTime());
+                }
+                window.release();
+            });
+        }
+        // Drain: wait for the outstanding messages (bounded, in case the peer vanished).
+        final long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (error.get() == null && !window.tryAcquire(inflight, 10, TimeUnit.MILLISECONDS)) {
+            if (System.nanoTime() - drainDeadline > 0) {
+                error.compareAndSet(null, "outstanding messages did not complete within 30 s");
+                break;
+            }
+        }
+        final long endAt = lastCompletionNs.get() == 0 ? System.nanoTime() : lastCompletionNs.get();
+        result.bytes = delivered.get();
+        result.elapsedNs = Math.max(1, endAt - startNs);
+        try {
+            result.last = session.stats();
+        } catch (IllegalStateException e) {
+            error.compareAndSet(null, e.getMessage());
+        }
+        if (result.last != null) {
+            result.retransmitted = result.last.sum(PathStats::retransmittedPackets);
+            result.lost = result.last.sum(PathStats::lostPackets);
+            result.packetsSent = result.last.sum(PathStats::packetsSent);
+        }
+        result.error = error.get();
+        return result;
+    }
+
+    private void intervalLine(final long fromNs, final long toNs, final long bytesDelivered, final long spanNs, final long retx,
+                              final long lost, final ConnectionStats st) {
+        long cwnd = 0;
+        long srtt = 0;
+        for (final PathStats p : st.paths()) {
+            cwnd += p.congestionWindowBytes();
+            srtt = Math.max(srtt, p.smoothedRttNs());
+        }
+        out.printf("[%5.1f-%5.1f s] %10s %14s  retx %7d  lost %7d  rtt %8s  cwnd %10s%n", fromNs / 1e9, toNs / 1e9,
+            Units.formatSize(bytesDelivered), Units.formatRate(bytesDelivered * 8e9 / Math.max(1, spanNs)), retx, lost,
+            Units.formatDuration(srtt), Units.formatSize(cwnd));
+        out.flush();
+    }
+
+    private void report(final Settings s, final Result r, final Transport sender) throws IOException {
+        final double seconds = r.elapsedNs / 1e9;
+        final double goodput = r.bytes * 8 / seconds;
+        final Histogram h = r.rttUs;
+        final boolean rtt = h.getTotalCount() > 0;
+        out.println("- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -");
+        out.printf("[%5.1f-%5.1f s] %10s %14s  sender  retx %d (%.3f%%)  lost %d%n", 0.0, seconds, Units.formatSize(r.bytes),
+            Units.formatRate(goodput), r.retransmitted, r.packetsSent == 0 ? 0.0 : 100.0 * r.retransmitted / r.packetsSent, r.lost);
+        if (rtt) {
+            out.printf("rtt min/p50/p99/max = %.3f/%.3f/%.3f/%.3f ms (smoothed, per path, sampled every 10 ms)%n",
+                h.getMinValue() / 1e3, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3);
+        }
+        if (r.error != null) {
+            out.println("error: " + r.error);
+        }
+        out.flush();
+        if (json != null) {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mode", s.remote() == null ? "local" : "client");
+            m.put("goodput_bps", Math.round(goodput));
+            m.put("bytes", r.bytes);
+            m.put("seconds", seconds);
+            m.put("retransmitted_packets", r.retransmitted);
+            m.put("lost_packets", r.lost);
+            m.put("packets_sent", r.packetsSent);
+            final Map<String, Object> rttMap = new LinkedHashMap<>();
+            rttMap.put("min", rtt ? h.getMinValue() : null);
+            rttMap.put("p50", rtt ? h.getValueAtPercentile(50) : null);
+            rttMap.put("p99", rtt ? h.getValueAtPercentile(99) : null);
+            rttMap.put("max", rtt ? h.getMaxValue() : null);
+            rttMap.put("source", "smoothed RTT of every path sampled every 10 ms");
+            m.put("rtt_us", rttMap);
+            m.put("cc", cc);
+            m.put("link", s.link().isPerfect() ? "none" : s.link().toString());
+            m.put("paths", paths);
+            m.put("message_bytes", s.sizeBytes());
+            m.put("io", sender.ioMode());
+            m.put("seed", seed);
+            m.put("error", r.error);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, m);
+        }
+    }
+
+    private static String describe(final LinkSpec spec) {
+        return spec.isPerfect() ? "none" : spec.toString();
+    }
+}

@@ -1,0 +1,69 @@
+package io.longhaul.harness.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line: flag errors exit with 2 and a precise message; a short local perf run writes its JSON. */
+class LonghaulCliTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(final String... args) {
+        final CommandLine cli = LonghaulCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void shouldRejectBadFlagsWithExitCodeTwoAndAPreciseMessage() {
+        assertThat(run("perf", "--size", "4Q")).isEqualTo(2);
+        assertThat(err.toString()).contains("--size").contains("4Q");
+        assertThat(run("perf", "--paths", "17")).isEqualTo(2);
+        assertThat(err.toString()).contains("--paths 17 is out of range; accepted: 1 to 16");
+        assertThat(run("perf", "--link", "delay=5ms,loss=200%")).isEqualTo(2);
+        assertThat(err.toString()).contains("--link: ").contains("loss");
+        assertThat(run("perf", "--cc", "warp")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown congestion control 'warp'");
+        assertThat(run("perf", "--server", "--client", "10.0.0.2:9000")).isEqualTo(2);
+        assertThat(err.toString()).contains("choose one of --local, --server, --client");
+        assertThat(run("perf", "--client", "10.0.0.2")).isEqualTo(2);
+        assertThat(err.toString()).contains("must be ADDR:PORT");
+        assertThat(run("perf", "--no-such-flag")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown option: '--no-such-flag'");
+    }
+
+    @Test
+    void shouldDocumentEveryFlagWithAnExample() {
+        assertThat(run("perf", "--help")).isZero();
+        final String help = out.toString();
+        for (final String flag : new String[] {"--local", "--server", "--client", "--bind", "--cc", "--size", "--duration",
+            "--bytes", "--link", "--paths", "--seed", "--json"}) {
+            assertThat(help).contains(flag);
+        }
+        assertThat(help).contains("longhaul perf --client 10.0.0.2:9000");
+    }
+
+    @Test
+    void shouldRunALocalTransferAndWriteJson(@TempDir final Path dir) throws Exception {
+        final Path json = dir.resolve("perf.json");
+        assertThat(run("perf", "--local", "--bytes", "32M", "--size", "1M", "--link", "delay=1ms", "--json", json.toString()))
+            .as(out + " " + err).isZero();
+        final JsonNode node = new ObjectMapper().readTree(json.toFile());
+        assertThat(node.get("bytes").asLong()).isEqualTo(32L << 20);
+        assertThat(node.get("goodput_bps").asLong()).isPositive();
+        assertThat(node.get("rtt_us").get("min").asLong()).isGreaterThanOrEqualTo(1_900);
+        assertThat(node.get("cc").asText()).isEqualTo("bbr");
+        assertThat(node.get("link").asText()).contains("delay=1ms");
+        assertThat(out.toString()).contains("sender");
+    }
+}
