@@ -1,0 +1,157 @@
+package io.longhaul.collectives.fabric;
+
+import io.longhaul.collectives.Topology;
+import io.longhaul.transport.TransportContext;
+import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.sim.LinkSpec;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Knobs of a {@link TransportFabric} (and of a {@link TransportCluster}). Fluent setters;
+ * {@link #validate()} names the first bad field and the accepted range.
+ *
+ * <table>
+ * <caption>Knobs</caption>
+ * <tr><th>knob</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@link #topology}</td><td>one DC</td><td>which DC each rank lives in; decides which links the
+ * emulated {@link #link} shapes</td></tr>
+ * <tr><td>{@link #link}</td><td>none</td><td>a {@link LinkSpec} ({@code delay=5ms,rate=1gbit,loss=0.1%}) emulated
+ * on every rank's egress toward ranks of <em>other</em> DCs; with a single DC, toward every rank</td></tr>
+ * <tr><td>{@link #congestionControl}</td><td>bbr</td><td>congestion control of every session</td></tr>
+ * <tr><td>{@link #bindHost}</td><td>auto</td><td>local address to bind: in a multi-process job the
+ * interface that routes to rank 0, in one process 127.0.0.1</td></tr>
+ * <tr><td>{@link #connectTimeoutNs}</td><td>30 s</td><td>rendezvous and connection set-up, each</td></tr>
+ * <tr><td>{@link #paths}</td><td>1</td><td>paths (source ports) per session, 1-16</td></tr>
+ * <tr><td>{@link #linkSeed}</td><td>1</td><td>seed of the link emulators (rank r uses seed + 2r and seed + 2r + 1)</td></tr>
+ * </table>
+ *
+ * <p>Links are emulated on each transport's egress, so a shaped pair is shaped both ways. With
+ * several DCs and a link, each rank opens two transports: one plain for its DC, one shaped for the
+ * others.
+ */
+public final class TransportFabricConfig {
+    /** Default time for the rendezvous and for connection set-up: 30 s. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    private Topology topology;
+    private String link = "";
+    private String congestionControl = "bbr";
+    private String bindHost;
+    private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
+    private int paths = 1;
+    private long linkSeed = 1;
+
+    public Topology topology() {
+        return topology;
+    }
+
+    /** Which DC each rank lives in; null for a single DC. */
+    public TransportFabricConfig topology(final Topology value) {
+        topology = value;
+        return this;
+    }
+
+    public String link() {
+        return link;
+    }
+
+    /** The emulated link between DCs (empty or {@code none} for none). */
+    public TransportFabricConfig link(final String value) {
+        link = value == null ? "" : value;
+        return this;
+    }
+
+    public String congestionControl() {
+        return congestionControl;
+    }
+
+    public TransportFabricConfig congestionControl(final String value) {
+        congestionControl = value;
+        return this;
+    }
+
+    public String bindHost() {
+        return bindHost;
+    }
+
+    /** Local address (host only, no port) to bind, e.g. {@code 10.0.0.1}; null for automatic. */
+    public TransportFabricConfig bindHost(final String value) {
+        bindHost = value;
+        return this;
+    }
+
+    public long connectTimeoutNs() {
+        return connectTimeoutNs;
+    }
+
+    public TransportFabricConfig connectTimeoutNs(final long value) {
+        connectTimeoutNs = value;
+        return this;
+    }
+
+    public int paths() {
+        return paths;
+    }
+
+    public TransportFabricConfig paths(final int value) {
+        paths = value;
+        return this;
+    }
+
+    public long linkSeed() {
+        return linkSeed;
+    }
+
+    public TransportFabricConfig linkSeed(final long value) {
+        linkSeed = value;
+        return this;
+    }
+
+    /** @return the parsed link (the perfect link when none). */
+    public LinkSpec linkSpec() {
+        return LinkSpec.parse(link.isBlank() ? "" : link);
+    }
+
+    /** @return whether ranks of different DCs talk over a shaped transport apart from the plain one. */
+    public boolean splitsTransports() {
+        return topology != null && topology.dcCount() > 1 && !linkSpec().isPerfect();
+    }
+
+    /**
+     * @return this
+     * @throws IllegalArgumentException naming the first bad field and the accepted range.
+     */
+    public TransportFabricConfig validate() {
+        try {
+            linkSpec();
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("link: " + e.getMessage(), e);
+        }
+        try {
+            CongestionControls.validate(congestionControl);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("congestionControl: " + e.getMessage(), e);
+        }
+        if (connectTimeoutNs < TimeUnit.MILLISECONDS.toNanos(1) || connectTimeoutNs > TransportContext.MAX_TIMEOUT_NS) {
+            throw new IllegalArgumentException("connectTimeoutNs " + connectTimeoutNs + " is out of range; accepted: [1000000, "
+                + TransportContext.MAX_TIMEOUT_NS + "]");
+        }
+        if (paths < 1 || paths > TransportContext.MAX_PATHS) {
+            throw new IllegalArgumentException("paths " + paths + " is out of range; accepted: [1, " + TransportContext.MAX_PATHS + "]");
+        }
+        return this;
+    }
+
+    public TransportFabricConfig copy() {
+        return new TransportFabricConfig().topology(topology).link(link).congestionControl(congestionControl).bindHost(bindHost)
+            .connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed);
+    }
+
+    @Override
+    public String toString() {
+        return "TransportFabricConfig[topology=" + (topology == null ? "flat" : topology) + ", link="
+            + (link.isBlank() ? "none" : link) + ", cc=" + congestionControl + ", bind=" + (bindHost == null ? "auto" : bindHost)
+            + ", connectTimeoutNs=" + connectTimeoutNs + ", paths=" + paths + ", linkSeed=" + linkSeed + "]";
+    }
+}
