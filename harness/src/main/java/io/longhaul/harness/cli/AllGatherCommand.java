@@ -1,0 +1,32 @@
+package io.longhaul.harness.cli;
+
+import io.longhaul.collectives.Collective;
+import picocli.CommandLine.Command;
+
+import java.util.Map;
+
+/** {@code longhaul allgather}: nccl-tests' all_gather_perf over the longhaul transport (see {@link CollectiveCommand}). */
+@Command(name = "allgather", aliases = "all_gather", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = LonghaulCli.Version.class, usageHelpWidth = 120,
+    description = {"All-gather benchmark with nccl-tests' flags and output (all_gather_perf).",
+        "One process runs --ranks N ranks over loopback (the default, " + CollectiveCommand.DEFAULT_RANKS + " ranks); under torchrun, "
+            + "mpirun, srun or with --rank/--world-size/--master each process is one rank and rank 0 prints the table.",
+        "Rank and world size: --rank/--world-size, else RANK/WORLD_SIZE (torchrun), else OMPI_COMM_WORLD_RANK/SIZE (mpirun), "
+            + "else SLURM_PROCID/SLURM_NTASKS (srun). Rendezvous: --master, else MASTER_ADDR/MASTER_PORT (port 29500 if unset).",
+        "Exit code: 0, 1 if the run failed or a result was wrong, 2 for bad flags."},
+    footer = {"", "Examples:",
+        "  longhaul allgather --ranks 4 -b 1M -e 64M -f 2",
+        "  longhaul allgather --topology 2x2 --link delay=1ms,loss=0.1%% -b 1M -e 16M -f 4"})
+final class AllGatherCommand extends CollectiveCommand {
+
+    AllGatherCommand() {
+    }
+
+    AllGatherCommand(final Map<String, String> env) {
+        super(env);
+    }
+
+    @Override
+    Collective collective() {
+        return Collective.ALL_GATHER;
+    }
+}
