@@ -50,7 +50,8 @@ class LonghaulCliTest {
             "--bytes", "--link", "--paths", "--seed", "--json"}) {
             assertThat(help).contains(flag);
         }
-        assertThat(help).contains("longhaul perf --client 10.0.0.2:9000");
+        assertThat(help).contains("longhaul perf --client 10.0.0.2:9000").contains("loss=0.1%").doesNotContain("%%");
+        assertThat(err.toString()).doesNotContain("WARN");
     }
 
     @Test
