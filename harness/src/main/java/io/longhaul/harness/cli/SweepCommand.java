@@ -1,0 +1,200 @@
+package io.longhaul.harness.cli;
+
+import io.longhaul.collectives.Algorithm;
+import io.longhaul.collectives.DataType;
+import io.longhaul.harness.report.Environment;
+import io.longhaul.harness.report.Report;
+import io.longhaul.harness.report.ReportData;
+import io.longhaul.harness.scenario.FabricBackend;
+import io.longhaul.harness.scenario.FabricBackends;
+import io.longhaul.harness.scenario.ScenarioLoader;
+import io.longhaul.harness.sweep.Sweep;
+import io.longhaul.harness.sweep.SweepCell;
+import io.longhaul.harness.sweep.SweepListener;
+import io.longhaul.harness.sweep.SweepPlan;
+import io.longhaul.harness.sweep.SweepResults;
+import io.longhaul.harness.sweep.SweepRow;
+import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.util.Units;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code longhaul sweep}: a grid of scenarios × distances × loss × congestion control × algorithm,
+ * each cell running an all-reduce size sweep and the training model, appended to
+ * {@code OUT/sweep.jsonl} as it finishes (re-running skips finished cells), then
+ * {@code sweep.csv}, {@code sweep.json} and, with {@code --report}, the HTML report.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Grid of scenarios x distance x loss x congestion control x algorithm: all-reduce bus bandwidth and training efficiency.",
+        "Resumable: each finished cell is appended to OUT/sweep.jsonl; re-running the same command skips finished cells."},
+    footer = {"", "Examples:",
+        "  longhaul sweep --out results/",
+        "  longhaul sweep --scenario dci-1000km --distance 0,10,100,1000 --loss 0,0.1 --cc bbr,cubic --algo ring,hier --out results/ --report report.html",
+        "  longhaul sweep --scenario lossy-1000km --cc bbr,cubic,newreno --no-bench --out results/"})
+final class SweepCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-s", "--scenario"}, paramLabel = "NAME|FILE", split = ",", defaultValue = "dci-1000km",
+        description = "Scenarios, comma-separated presets or files (default ${DEFAULT-VALUE}).")
+    private List<String> scenarios;
+
+    @Option(names = "--distance", paramLabel = "KM", split = ",", defaultValue = "0,10,100,1000",
+        description = "Distances in km (default ${DEFAULT-VALUE}); 'scenario' for each scenario's own.")
+    private List<String> distances;
+
+    @Option(names = "--loss", paramLabel = "PERCENT", split = ",", defaultValue = "0,0.1",
+        description = "Random inter-DC loss in percent (default ${DEFAULT-VALUE}); 'scenario' for each scenario's own.")
+    private List<String> losses;
+
+    @Option(names = "--cc", paramLabel = "NAME", split = ",", defaultValue = "bbr,cubic", description = "Congestion controls (default ${DEFAULT-VALUE}).")
+    private List<String> ccs;
+
+    @Option(names = "--algo", paramLabel = "NAME", split = ",", defaultValue = "ring,hier", description = "Algorithms (default ${DEFAULT-VALUE}).")
+    private List<String> algos;
+
+    @Option(names = {"-b", "--minbytes"}, paramLabel = "SIZE", defaultValue = "1M", description = "All-reduce sweep start (default ${DEFAULT-VALUE}).")
+    private String minBytes;
+
+    @Option(names = {"-e", "--maxbytes"}, paramLabel = "SIZE", defaultValue = "16M", description = "All-reduce sweep end (default ${DEFAULT-VALUE}).")
+    private String maxBytes;
+
+    @Option(names = {"-f", "--stepfactor"}, paramLabel = "N", defaultValue = "4", description = "All-reduce size factor (default ${DEFAULT-VALUE}).")
+    private int factor;
+
+    @Option(names = {"-n", "--iters"}, paramLabel = "N", defaultValue = "2", description = "Timed all-reduces per size (default ${DEFAULT-VALUE}).")
+    private int iters;
+
+    @Option(names = {"-w", "--warmup_iters"}, paramLabel = "N", defaultValue = "1", description = "Warm-up all-reduces per size (default ${DEFAULT-VALUE}).")
+    private int warmupIters;
+
+    @Option(names = "--no-bench", description = "Skip the all-reduce size sweep.")
+    private boolean noBench;
+
+    @Option(names = "--no-train", description = "Skip the training model.")
+    private boolean noTrain;
+
+    @Option(names = "--grad-size", paramLabel = "SIZE", defaultValue = "16M", description = "Training gradient bytes (default ${DEFAULT-VALUE}).")
+    private String gradSize;
+
+    @Option(names = "--bucket-size", paramLabel = "SIZE", defaultValue = "4M", description = "Training bucket bytes (default ${DEFAULT-VALUE}).")
+    private String bucketSize;
+
+    @Option(names = "--forward", paramLabel = "TIME", defaultValue = "30ms", description = "Forward time (default ${DEFAULT-VALUE}).")
+    private String forward;
+
+    @Option(names = "--backward", paramLabel = "TIME", defaultValue = "60ms", description = "Backward time (default ${DEFAULT-VALUE}).")
+    private String backward;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "5", description = "Measured training steps (default ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Warm-up training steps (default ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "sim", description = "Where to run (default ${DEFAULT-VALUE}).")
+    private String backend;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "results", description = "Results directory (default ${DEFAULT-VALUE}).")
+    private File out;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the HTML report, e.g. --report report.html.")
+    private File report;
+
+    @Override
+    public Integer call() {
+        final PrintWriter pw = spec.commandLine().getOut();
+        final SweepPlan plan;
+        final FabricBackend fb;
+        try {
+            for (final String s : scenarios) {
+                ScenarioLoader.load(s);
+            }
+            for (final String c : ccs) {
+                CongestionControls.validate(c);
+            }
+            for (final String a : algos) {
+                Algorithm.parse(a);
+            }
+            final TrainConfig train = noTrain ? null : new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize),
+                Units.parseSizeBytes("--bucket-size", bucketSize), Units.parseDurationNs("--forward", forward),
+                Units.parseDurationNs("--backward", backward), steps, warmup, DataType.FLOAT32);
+            plan = new SweepPlan(scenarios, numbers("--distance", distances, 0, 20_000), numbers("--loss", losses, 0, 100), ccs, algos, !noBench,
+                Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train);
+            fb = FabricBackends.byName(backend);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        final long t0 = System.nanoTime();
+        final int[] failed = {0};
+        final List<SweepRow> rows = Sweep.run(plan, fb, out.toPath(), new SweepListener() {
+            @Override
+            public void onCellStart(final SweepCell cell, final int index, final int total) {
+                pw.printf(Locale.ROOT, "[%d/%d] %s ...", index + 1, total, cell.key());
+                pw.flush();
+            }
+
+            @Override
+            public void onCellDone(final SweepCell cell, final int index, final int total, final List<SweepRow> cellRows) {
+                final String eff = cellRows.stream().filter(r -> SweepRow.TRAIN.equals(r.kind())).findFirst()
+                    .map(r -> String.format(Locale.ROOT, " step %.1f ms, efficiency %.1f%%", r.stepMs(), r.efficiency() * 100)).orElse("");
+                final String bw = cellRows.stream().filter(r -> SweepRow.BUSBW.equals(r.kind())).reduce((a, b) -> b)
+                    .map(r -> String.format(Locale.ROOT, " busbw %.3f GB/s at %s", r.busbwGbps(), Units.formatSize(r.bytes()))).orElse("");
+                pw.println(bw + eff);
+                pw.flush();
+            }
+
+            @Override
+            public void onCellSkipped(final SweepCell cell, final int index, final int total) {
+                pw.printf(Locale.ROOT, "[%d/%d] %s already done%n", index + 1, total, cell.key());
+            }
+
+            @Override
+            public void onCellFailed(final SweepCell cell, final int index, final int total, final RuntimeException error) {
+                failed[0]++;
+                pw.println(" FAILED: " + error.getMessage());
+                pw.flush();
+            }
+        });
+        pw.printf(Locale.ROOT, "# %d rows in %s (%s, %s); %.1f s%n", rows.size(), out.toPath().resolve(SweepResults.JSONL), SweepResults.CSV,
+            SweepResults.JSON, (System.nanoTime() - t0) / 1e9);
+        if (report != null) {
+            Report.write(ReportData.load(out.toPath()), Environment.capture(), report.toPath());
+            pw.println("# report: " + report);
+        }
+        return failed[0] == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
+    }
+
+    private static List<Double> numbers(final String flag, final List<String> values, final double min, final double max) {
+        final List<Double> out = new ArrayList<>();
+        for (final String v : values) {
+            if (v.trim().equalsIgnoreCase("scenario")) {
+                if (values.size() > 1) {
+                    throw new IllegalArgumentException(flag + ": 'scenario' must be the only value");
+                }
+                return List.of();
+            }
+            final double d;
+            try {
+                d = Double.parseDouble(v.trim().replace("%", "").replace("km", ""));
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException(flag + ": '" + v + "' is not a number; accepted: " + (long) min + " to " + (long) max);
+            }
+            if (!(d >= min && d <= max)) {
+                throw new IllegalArgumentException(flag + ": '" + v + "' is out of range; accepted: " + (long) min + " to " + (long) max);
+            }
+            out.add(d);
+        }
+        return out;
+    }
+}

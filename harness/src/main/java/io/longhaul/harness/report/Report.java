@@ -1,0 +1,361 @@
+package io.longhaul.harness.report;
+
+import io.longhaul.harness.sweep.SweepRow;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The HTML report: one self-contained file (inline CSS, charts as base64 PNG, no external
+ * requests) with training efficiency against distance (95 % and 90 % targets marked), exposed
+ * communication, all-reduce bus bandwidth against size, goodput against loss per congestion
+ * control, RTT percentiles, the table behind every chart, and the environment.
+ */
+public final class Report {
+    /** Section ids, in page order (tests and scripts look for them). */
+    public static final List<String> SECTIONS = List.of("summary", "efficiency", "exposed", "busbw", "goodput", "rtt", "environment");
+    /** Efficiency target across buildings (up to 10 km). */
+    public static final double TARGET_NEAR = 0.95;
+    /** Efficiency target at metro and long-haul distances. */
+    public static final double TARGET_FAR = 0.90;
+
+    private static final String CSS = String.join("\n",
+        "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f4f6f9;color:#1d2433}",
+        "header{background:linear-gradient(120deg,#0b3d91,#1f77b4);color:#fff;padding:28px 40px}",
+        "header h1{margin:0;font-size:28px}header p{margin:6px 0 0;opacity:.9}",
+        "main{max-width:1180px;margin:0 auto;padding:24px 40px 60px}",
+        "section{background:#fff;border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.08);padding:20px 26px;margin:22px 0}",
+        "h2{margin:0 0 6px;font-size:20px}p.note{color:#5b6577;margin:4px 0 12px}",
+        "img.chart{width:100%;max-width:900px;display:block;margin:8px auto}",
+        "table{border-collapse:collapse;width:100%;font-size:13px;margin-top:10px}",
+        "th,td{padding:5px 8px;border-bottom:1px solid #e6e9ef;text-align:right}th{background:#f0f3f8;position:sticky;top:0}",
+        "td:first-child,th:first-child,td.l,th.l{text-align:left}",
+        "details summary{cursor:pointer;color:#0b3d91;margin-top:8px}",
+        ".cards{display:flex;flex-wrap:wrap;gap:14px}.card{flex:1 1 200px;border-radius:8px;padding:14px 16px;background:#f0f3f8}",
+        ".card .v{font-size:26px;font-weight:700}.card .k{color:#5b6577;font-size:13px}",
+        ".ok{color:#1a7f37}.bad{color:#c62828}.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}",
+        ".pill.ok{background:#dcf5e3}.pill.bad{background:#fde2e2}.empty{color:#8a93a3;font-style:italic}");
+
+    private Report() {
+    }
+
+    /** Renders {@code data} and writes it to {@code out}. */
+    public static void write(final ReportData data, final Environment environment, final Path out) {
+        try {
+            final Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, render(data, environment), StandardCharsets.UTF_8);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Convenience for callers holding sweep rows only. */
+    public static void write(final List<SweepRow> rows, final Environment environment, final Path out) {
+        write(new ReportData(rows, List.of()), environment, out);
+    }
+
+    /** @return the report as one HTML document. */
+    public static String render(final ReportData data, final Environment env) {
+        final List<SweepRow> train = data.rows().stream().filter(r -> SweepRow.TRAIN.equals(r.kind()) && r.efficiency() != null)
+            .sorted(Comparator.comparing(Report::seriesOf).thenComparing(r -> d(r.distanceKm()))).toList();
+        final List<SweepRow> bus = data.rows().stream().filter(r -> SweepRow.BUSBW.equals(r.kind()) && r.busbwGbps() != null).toList();
+        final StringBuilder h = new StringBuilder(64 * 1024);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">")
+            .append("<title>longhaul report</title><style>").append(CSS).append("</style></head><body>\n")
+            .append("<header><h1>longhaul: what distance costs training</h1><p>").append(esc(subtitle(data))).append("</p></header><main>\n");
+        summary(h, train, bus, data);
+        efficiency(h, train);
+        exposed(h, train);
+        busbw(h, bus);
+        goodput(h, data, bus);
+        rtt(h, data);
+        environment(h, env);
+        h.append("</main></body></html>\n");
+        return h.toString();
+    }
+
+    private static String subtitle(final ReportData data) {
+        final long cells = data.rows().stream().map(SweepRow::cell).distinct().count();
+        final String backends = String.join(", ", data.rows().stream().map(SweepRow::backend).filter(b -> b != null).distinct().toList());
+        return cells + " configurations" + (backends.isEmpty() ? "" : " on " + backends) + ", " + data.perf().size() + " perf runs. "
+            + "Efficiency = step time at 0 km / step time at distance, all else equal. Targets: >= 95% up to 10 km, >= 90% at 100 and 1000 km.";
+    }
+
+    static String seriesOf(final SweepRow r) {
+        return (r.scenario() == null ? "" : r.scenario() + " ") + r.configLabel();
+    }
+
+    private static double d(final Double v) {
+        return v == null ? Double.NaN : v;
+    }
+
+    static double target(final double km) {
+        return km <= 10 ? TARGET_NEAR : TARGET_FAR;
+    }
+
+    // ------------------------------------------------------------------ sections
+
+    private static void summary(final StringBuilder h, final List<SweepRow> train, final List<SweepRow> bus, final ReportData data) {
+        open(h, "summary", "Summary", "The headline numbers; details and the tables behind them follow.");
+        h.append("<div class=\"cards\">");
+        final Map<Double, SweepRow> bestByKm = new TreeMap<>();
+        for (final SweepRow r : train) {
+            bestByKm.merge(d(r.distanceKm()), r, (a, b) -> d(a.efficiency()) >= d(b.efficiency()) ? a : b);
+        }
+        for (final Map.Entry<Double, SweepRow> e : bestByKm.entrySet()) {
+            final SweepRow r = e.getValue();
+            final boolean ok = d(r.efficiency()) >= target(e.getKey());
+            h.append("<div class=\"card\"><div class=\"k\">best efficiency at ").append(km(e.getKey())).append(" km</div><div class=\"v ")
+                .append(ok ? "ok" : "bad").append("\">").append(pct(d(r.efficiency()))).append("</div><div class=\"k\">")
+                .append(esc(r.configLabel())).append(" &middot; target ").append(pct(target(e.getKey()))).append("</div></div>");
+        }
+        if (!bus.isEmpty()) {
+            final SweepRow top = bus.stream().max(Comparator.comparingDouble(r -> d(r.busbwGbps()))).orElseThrow();
+            h.append("<div class=\"card\"><div class=\"k\">peak all-reduce bus bandwidth</div><div class=\"v\">")
+                .append(fmt(d(top.busbwGbps()) * 8, 2)).append(" Gbit/s</div><div class=\"k\">").append(esc(seriesOf(top))).append(", ")
+                .append(km(d(top.distanceKm()))).append(" km, ").append(Charts.size(top.bytes())).append("B</div></div>");
+        }
+        for (final PerfResult p : data.perf().stream().sorted(Comparator.comparingDouble(PerfResult::goodputBps).reversed()).limit(1).toList()) {
+            h.append("<div class=\"card\"><div class=\"k\">best perf goodput</div><div class=\"v\">").append(fmt(p.goodputBps() / 1e6, 0))
+                .append(" Mbit/s</div><div class=\"k\">").append(esc(p.cc() + ", " + p.link())).append("</div></div>");
+        }
+        if (bestByKm.isEmpty() && bus.isEmpty() && data.perf().isEmpty()) {
+            h.append("<p class=\"empty\">No results found in the input.</p>");
+        }
+        h.append("</div>");
+        close(h);
+    }
+
+    private static void efficiency(final StringBuilder h, final List<SweepRow> train) {
+        open(h, "efficiency", "Training efficiency against distance",
+            "Data-parallel training with bucketed gradient all-reduce overlapping the backward pass. 100% = as fast as at 0 km; "
+                + "dashed lines: 95% (cross-building target) and 90% (100 and 1000 km target).");
+        if (train.isEmpty()) {
+            empty(h, "No training results (run longhaul sweep or longhaul train --json).");
+        } else {
+            final Charts.Series s = new Charts.Series();
+            for (final SweepRow r : train) {
+                s.add(seriesOf(r), d(r.distanceKm()), d(r.efficiency()));
+            }
+            chart(h, Charts.line("Training efficiency vs distance", "distance (km)", "efficiency (0 km step / step)", s, false, false,
+                List.of(new double[] {TARGET_NEAR, 0}, new double[] {TARGET_FAR, 1})), "efficiency against distance");
+        }
+        trainTable(h, train);
+        close(h);
+    }
+
+    private static void exposed(final StringBuilder h, final List<SweepRow> train) {
+        open(h, "exposed", "Exposed communication per step",
+            "Step time minus compute time: the communication the backward pass could not hide. It is what distance adds to a step.");
+        if (train.isEmpty()) {
+            empty(h, "No training results.");
+        } else {
+            final Charts.Series s = new Charts.Series();
+            for (final SweepRow r : train) {
+                s.add(seriesOf(r), d(r.distanceKm()), d(r.exposedMs()));
+            }
+            chart(h, Charts.line("Exposed communication vs distance", "distance (km)", "exposed communication per step (ms)", s, false, false,
+                List.of()), "exposed communication against distance");
+        }
+        close(h);
+    }
+
+    private static void trainTable(final StringBuilder h, final List<SweepRow> train) {
+        if (train.isEmpty()) {
+            return;
+        }
+        h.append("<details open><summary>Table: training results</summary><table><tr><th>scenario</th><th class=\"l\">configuration</th>")
+            .append("<th>distance km</th><th>loss %</th><th>step ms</th><th>compute ms</th><th>exposed ms</th><th>0 km step ms</th>")
+            .append("<th>efficiency</th><th>target</th></tr>");
+        for (final SweepRow r : train) {
+            final double t = target(d(r.distanceKm()));
+            final boolean ok = d(r.efficiency()) >= t;
+            h.append("<tr><td>").append(esc(r.scenario())).append("</td><td class=\"l\">").append(esc(r.configLabel())).append("</td><td>")
+                .append(km(d(r.distanceKm()))).append("</td><td>").append(fmt(d(r.lossPercent()), 3)).append("</td><td>")
+                .append(fmt(d(r.stepMs()), 1)).append("</td><td>").append(fmt(d(r.computeMs()), 1)).append("</td><td>")
+                .append(fmt(d(r.exposedMs()), 1)).append("</td><td>").append(fmt(d(r.baselineStepMs()), 1)).append("</td><td>")
+                .append(pct(d(r.efficiency()))).append("</td><td><span class=\"pill ").append(ok ? "ok\">meets " : "bad\">misses ")
+                .append(pct(t)).append("</span></td></tr>");
+        }
+        h.append("</table></details>");
+    }
+
+    private static void busbw(final StringBuilder h, final List<SweepRow> bus) {
+        open(h, "busbw", "All-reduce bus bandwidth against size",
+            "nccl-tests bus bandwidth (algorithm bandwidth x 2(n-1)/n), out of place, per configuration and distance. Small messages pay "
+                + "the round trip; large ones approach the link rate.");
+        if (bus.isEmpty()) {
+            empty(h, "No all-reduce results (run longhaul sweep or longhaul allreduce --json).");
+            close(h);
+            return;
+        }
+        final Charts.Series s = new Charts.Series();
+        final List<SweepRow> sorted = bus.stream().sorted(Comparator.comparing(Report::seriesOf).thenComparing(r -> d(r.distanceKm()))
+            .thenComparing(r -> r.bytes() == null ? 0L : r.bytes())).toList();
+        for (final SweepRow r : sorted) {
+            s.add(seriesOf(r) + " " + km(d(r.distanceKm())) + " km", r.bytes(), d(r.busbwGbps()) * 8);
+        }
+        chart(h, Charts.line("All-reduce bus bandwidth vs message size", "message size (bytes)", "bus bandwidth (Gbit/s)", s, true, true,
+            List.of()), "bus bandwidth against size");
+        h.append("<details><summary>Table: all-reduce results (").append(sorted.size()).append(" rows)</summary><table><tr><th>scenario</th>")
+            .append("<th class=\"l\">configuration</th><th>distance km</th><th>size</th><th>time us</th><th>algbw GB/s</th><th>busbw GB/s</th>")
+            .append("<th>busbw Gbit/s</th></tr>");
+        for (final SweepRow r : sorted) {
+            h.append("<tr><td>").append(esc(r.scenario())).append("</td><td class=\"l\">").append(esc(r.configLabel())).append("</td><td>")
+                .append(km(d(r.distanceKm()))).append("</td><td>").append(Charts.size(r.bytes())).append("B</td><td>")
+                .append(fmt(d(r.timeUs()), 1)).append("</td><td>").append(fmt(d(r.algbwGbps()), 4)).append("</td><td>")
+                .append(fmt(d(r.busbwGbps()), 4)).append("</td><td>").append(fmt(d(r.busbwGbps()) * 8, 3)).append("</td></tr>");
+        }
+        h.append("</table></details>");
+        close(h);
+    }
+
+    private static void goodput(final StringBuilder h, final ReportData data, final List<SweepRow> bus) {
+        open(h, "goodput", "Goodput against loss per congestion control",
+            "Loss-based congestion control (CUBIC, NewReno) collapses under random loss on long paths (Mathis: rate <= MSS/RTT x 1.22/sqrt(p)); "
+                + "model-based BBR keeps the pipe full.");
+        final Charts.Series s = new Charts.Series();
+        final List<String[]> table = new ArrayList<>();
+        String source;
+        if (!data.perf().isEmpty()) {
+            source = "perf";
+            for (final PerfResult p : data.perf().stream().sorted(Comparator.comparing(PerfResult::cc).thenComparingDouble(PerfResult::lossPercent))
+                .toList()) {
+                s.add(p.cc(), p.lossPercent(), p.goodputBps() / 1e6);
+                table.add(new String[] {p.label(), p.cc(), p.link(), fmt(p.lossPercent(), 3), fmt(p.goodputBps() / 1e6, 1),
+                    Long.toString(p.retransmittedPackets()), Long.toString(p.lostPackets())});
+            }
+        } else {
+            source = "sweep";
+            final double farKm = bus.stream().mapToDouble(r -> d(r.distanceKm())).max().orElse(0);
+            final long largest = bus.stream().mapToLong(r -> r.bytes() == null ? 0 : r.bytes()).max().orElse(0);
+            for (final SweepRow r : bus) {
+                if (d(r.distanceKm()) == farKm && r.bytes() != null && r.bytes() == largest) {
+                    s.add(r.cc() + " " + r.algorithm(), d(r.lossPercent()), d(r.busbwGbps()) * 8000);
+                    table.add(new String[] {r.scenario(), r.cc() + " " + r.algorithm(), km(farKm) + " km", fmt(d(r.lossPercent()), 3),
+                        fmt(d(r.busbwGbps()) * 8000, 1), "", ""});
+                }
+            }
+        }
+        if (s.isEmpty()) {
+            empty(h, "No perf results (longhaul perf --json FILE) and no sweep over loss.");
+            close(h);
+            return;
+        }
+        final String title = source.equals("perf") ? "perf goodput vs loss" : "all-reduce bus bandwidth at the largest size vs loss (sweep)";
+        if (source.equals("sweep")) {
+            h.append("<p class=\"note\">No perf results in the input: showing the sweep's all-reduce bus bandwidth at its largest size and "
+                + "distance instead (Mbit/s).</p>");
+        }
+        chart(h, Charts.line(title, "loss (%)", source.equals("perf") ? "goodput (Mbit/s)" : "bus bandwidth (Mbit/s)", s, false, false,
+            List.of()), "goodput against loss");
+        h.append("<details open><summary>Table: goodput</summary><table><tr><th>run</th><th class=\"l\">cc</th><th class=\"l\">link</th>")
+            .append("<th>loss %</th><th>Mbit/s</th><th>retransmitted</th><th>lost</th></tr>");
+        for (final String[] row : table) {
+            h.append("<tr><td>").append(esc(row[0])).append("</td><td class=\"l\">").append(esc(row[1])).append("</td><td class=\"l\">")
+                .append(esc(row[2])).append("</td><td>").append(row[3]).append("</td><td>").append(row[4]).append("</td><td>").append(row[5])
+                .append("</td><td>").append(row[6]).append("</td></tr>");
+        }
+        h.append("</table></details>");
+        close(h);
+    }
+
+    private static void rtt(final StringBuilder h, final ReportData data) {
+        open(h, "rtt", "RTT percentiles", "Smoothed RTT the transport saw during each perf run (queueing included): min, p50, p99, max.");
+        final List<PerfResult> withRtt = data.perf().stream().filter(p -> p.rttP50Us() != null).toList();
+        if (withRtt.isEmpty()) {
+            empty(h, "No perf results with RTT samples (longhaul perf --json FILE).");
+            close(h);
+            return;
+        }
+        final DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        final Map<String, Long[]> rows = new LinkedHashMap<>();
+        for (final PerfResult p : withRtt) {
+            final String cat = p.label();
+            final Long[] v = {p.rttMinUs(), p.rttP50Us(), p.rttP99Us(), p.rttMaxUs()};
+            final String[] names = {"min", "p50", "p99", "max"};
+            for (int i = 0; i < 4; i++) {
+                if (v[i] != null) {
+                    ds.addValue(v[i] / 1000.0, names[i], cat);
+                }
+            }
+            rows.put(cat + "\u0000" + p.cc() + "\u0000" + p.link(), v);
+        }
+        chart(h, Charts.bars("RTT percentiles per perf run", "run", "RTT (ms)", ds), "RTT percentiles");
+        h.append("<details open><summary>Table: RTT (ms)</summary><table><tr><th>run</th><th class=\"l\">cc</th><th class=\"l\">link</th>")
+            .append("<th>min</th><th>p50</th><th>p99</th><th>max</th></tr>");
+        for (final Map.Entry<String, Long[]> e : rows.entrySet()) {
+            final String[] k = e.getKey().split("\u0000", -1);
+            h.append("<tr><td>").append(esc(k[0])).append("</td><td class=\"l\">").append(esc(k[1])).append("</td><td class=\"l\">")
+                .append(esc(k[2])).append("</td>");
+            for (final Long v : e.getValue()) {
+                h.append("<td>").append(v == null ? "" : fmt(v / 1000.0, 3)).append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</table></details>");
+        close(h);
+    }
+
+    private static void environment(final StringBuilder h, final Environment env) {
+        open(h, "environment", "Environment", "Where this report was generated. Simulated results (backend sim) run in virtual time and do "
+            + "not depend on this machine's speed; real-transport results do.");
+        h.append("<table>");
+        for (final Map.Entry<String, String> e : env.asMap().entrySet()) {
+            h.append("<tr><th class=\"l\">").append(esc(e.getKey())).append("</th><td class=\"l\">").append(esc(e.getValue())).append("</td></tr>");
+        }
+        h.append("</table>");
+        close(h);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void open(final StringBuilder h, final String id, final String title, final String note) {
+        h.append("<section id=\"").append(id).append("\"><h2>").append(esc(title)).append("</h2><p class=\"note\">").append(esc(note)).append("</p>");
+    }
+
+    private static void close(final StringBuilder h) {
+        h.append("</section>\n");
+    }
+
+    private static void empty(final StringBuilder h, final String text) {
+        h.append("<p class=\"empty\">").append(esc(text)).append("</p>");
+    }
+
+    private static void chart(final StringBuilder h, final String base64Png, final String alt) {
+        h.append("<img class=\"chart\" alt=\"").append(esc(alt)).append("\" src=\"data:image/png;base64,").append(base64Png).append("\">");
+    }
+
+    static String esc(final String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static String km(final double km) {
+        return Double.isNaN(km) ? "?" : km == Math.rint(km) ? Long.toString((long) km) : fmt(km, 1);
+    }
+
+    private static String pct(final double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", v * 100);
+    }
+
+    private static String fmt(final double v, final int digits) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%." + digits + "f", v);
+    }
+}

@@ -1,0 +1,78 @@
+package io.longhaul.harness.sweep;
+
+import io.longhaul.harness.train.TrainConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A sweep grid: scenarios × distances × loss rates × congestion controls × algorithms, and what
+ * to run in each cell: an nccl-tests-style all-reduce size sweep ({@code benchMinBytes} to
+ * {@code benchMaxBytes}, ×{@code benchFactor}) and/or the training model.
+ *
+ * @param distancesKm  distances to move each scenario to; empty = each scenario's own.
+ * @param lossPercents random loss rates in percent; empty = each scenario's own loss.
+ * @param ccs          congestion controls; empty = each scenario's own.
+ * @param algorithms   collective algorithms by name; empty = each scenario's own.
+ * @param train        the training model, or null for no training runs.
+ */
+public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<Double> lossPercents, List<String> ccs, List<String> algorithms,
+                        boolean bench, long benchMinBytes, long benchMaxBytes, int benchFactor, int benchIterations, int benchWarmup,
+                        TrainConfig train) {
+
+    public SweepPlan {
+        scenarios = List.copyOf(scenarios);
+        distancesKm = List.copyOf(distancesKm);
+        lossPercents = List.copyOf(lossPercents);
+        ccs = List.copyOf(ccs);
+        algorithms = List.copyOf(algorithms);
+        if (scenarios.isEmpty()) {
+            throw new IllegalArgumentException("a sweep needs at least one scenario");
+        }
+        if (!bench && train == null) {
+            throw new IllegalArgumentException("a sweep needs something to run: the all-reduce benchmark, training, or both");
+        }
+        for (final double p : lossPercents) {
+            if (!(p >= 0 && p <= 100)) {
+                throw new IllegalArgumentException("loss " + p + "% is out of range; accepted: 0 to 100");
+            }
+        }
+    }
+
+    /**
+     * The default demo grid on the dci-1000km preset: 0/10/100/1000 km × 0/0.1 % loss × bbr/cubic ×
+     * ring/hier, all-reduce 1–16 MiB and the default training model.
+     */
+    public static SweepPlan defaults() {
+        return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 10.0, 100.0, 1000.0), List.of(0.0, 0.1), List.of("bbr", "cubic"),
+            List.of("ring", "hier"), true, 1L << 20, 16L << 20, 4, 2, 1, TrainConfig.defaults());
+    }
+
+    /** @return the cells, distance varying fastest within each (scenario, loss, cc, algorithm); scenario values fill the empty axes. */
+    public List<SweepCell> cells(final ScenarioDefaults defaults) {
+        final List<SweepCell> out = new ArrayList<>();
+        for (final String s : scenarios) {
+            final ScenarioDefaults.Values d = defaults.of(s);
+            for (final String alg : algorithms.isEmpty() ? List.of(d.algorithm()) : algorithms) {
+                for (final String cc : ccs.isEmpty() ? List.of(d.cc()) : ccs) {
+                    for (final double loss : lossPercents.isEmpty() ? List.of(-1.0) : lossPercents) {
+                        for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
+                            out.add(new SweepCell(s, km, loss, cc, alg));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What a scenario contributes to axes the plan leaves empty. */
+    @FunctionalInterface
+    public interface ScenarioDefaults {
+        /** A scenario's own distance, congestion control and algorithm. */
+        record Values(double distanceKm, String cc, String algorithm) {
+        }
+
+        Values of(String scenario);
+    }
+}

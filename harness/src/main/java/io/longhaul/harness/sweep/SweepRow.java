@@ -1,0 +1,47 @@
+package io.longhaul.harness.sweep;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/**
+ * One result line of a sweep (and of the report's inputs): either a {@code busbw} measurement of
+ * one all-reduce size or a {@code train} result of one cell. Fields that do not apply to the kind
+ * are null. JSON names are snake_case ({@code busbw_gbps}, {@code step_ms}, ...).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SweepRow(String cell, String scenario, String backend, Double distanceKm, Double lossPercent, String cc, String algorithm,
+                       String kind, Long bytes, Double timeUs, Double algbwGbps, Double busbwGbps, Double stepMs, Double computeMs,
+                       Double exposedMs, Double baselineStepMs, Double efficiency, Long seed) {
+    /** Kind of a collective bandwidth row. */
+    public static final String BUSBW = "busbw";
+    /** Kind of a training row. */
+    public static final String TRAIN = "train";
+
+    /** CSV columns, in order. */
+    public static final List<String> COLUMNS = List.of("cell", "scenario", "backend", "distance_km", "loss_percent", "cc", "algorithm", "kind",
+        "bytes", "time_us", "algbw_gbps", "busbw_gbps", "step_ms", "compute_ms", "exposed_ms", "baseline_step_ms", "efficiency", "seed");
+
+    /** @return the CSV line (no newline), fields in {@link #COLUMNS} order, empty when null. */
+    public String csv() {
+        final Object[] v = {cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
+            computeMs, exposedMs, baselineStepMs, efficiency, seed};
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            if (v[i] != null) {
+                final String s = v[i].toString();
+                sb.append(s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** @return a label of the configuration (cc, algorithm, loss) for chart series. */
+    public String configLabel() {
+        return (cc == null ? "?" : cc) + " " + (algorithm == null ? "?" : algorithm)
+            + (lossPercent == null || lossPercent < 0 ? "" : " loss " + SweepCell.num(lossPercent) + "%");
+    }
+}
