@@ -85,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed (default: the scenario's).")
     private Long seed;
 
+    @Option(names = "--print-link", description = "Print the scenario's inter-DC link spec (after --distance, --loss) and exit; scripts shape real NICs with it.")
+    private boolean printLink;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON (a sweep row of kind train), e.g. --json train.json.")
     private File json;
 
@@ -118,6 +121,10 @@ final class TrainCommand implements Callable<Integer> {
             fb = FabricBackends.byName(backend);
         } catch (final IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (printLink) {
+            out.println(s.interDcLink());
+            return 0;
         }
         out.print(s.describe());
         out.println("# model: " + config);

@@ -42,7 +42,7 @@ import java.util.Map;
 /** JFreeChart charts for the report, rendered headless to base64 PNG (drawn at 2× for sharp text). */
 final class Charts {
     static final int WIDTH = 900;
-    static final int HEIGHT = 420;
+    static final int HEIGHT = 460;
     private static final Paint[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0x7f7f7f), new Color(0xbcbd22)};
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 15);
@@ -145,7 +145,7 @@ final class Charts {
         chart.setTextAntiAlias(true);
         final LegendTitle legend = chart.getLegend();
         if (legend != null) {
-            legend.setPosition(RectangleEdge.RIGHT);
+            legend.setPosition(RectangleEdge.BOTTOM);
             legend.setItemFont(LABEL);
             legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
         }
