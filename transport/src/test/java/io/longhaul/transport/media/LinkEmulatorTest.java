@@ -23,11 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The real-time emulator against the wall clock: delay and rate as measured by a plain socket. */
 class LinkEmulatorTest {
     static {
-        // Nanosecond timers, as the driver sets them up, whichever test class loads first.
-        UdpDriver.preciseTimers();
-    }
-
-    static {
         UdpDriver.preciseTimers();
     }
 
