@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "longhaul", mixinStandardHelpOptions = true, versionProvider = LonghaulCli.Version.class,
     description = "Testbed for cross-datacenter AI training networks: a user-space transport over UDP, "
         + "link emulation and benchmarks.",
-    subcommands = {PerfCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, PerfCommand.class, AllReduceCommand.class, ReduceScatterCommand.class, AllGatherCommand.class,
+        BroadcastCommand.class, TrainCommand.class, SweepCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class LonghaulCli implements Runnable {
     /** Exit code for a run that failed after its flags were accepted. */
     public static final int EXIT_FAILURE = 1;

@@ -9,8 +9,6 @@ import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.sweep.Sweep;
-import io.longhaul.harness.sweep.SweepCell;
-import io.longhaul.harness.sweep.SweepListener;
 import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
@@ -135,44 +133,15 @@ final class SweepCommand implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        final long t0 = System.nanoTime();
-        final int[] failed = {0};
-        final List<SweepRow> rows = Sweep.run(plan, fb, out.toPath(), new SweepListener() {
-            @Override
-            public void onCellStart(final SweepCell cell, final int index, final int total) {
-                pw.printf(Locale.ROOT, "[%d/%d] %s ...", index + 1, total, cell.key());
-                pw.flush();
-            }
-
-            @Override
-            public void onCellDone(final SweepCell cell, final int index, final int total, final List<SweepRow> cellRows) {
-                final String eff = cellRows.stream().filter(r -> SweepRow.TRAIN.equals(r.kind())).findFirst()
-                    .map(r -> String.format(Locale.ROOT, " step %.1f ms, efficiency %.1f%%", r.stepMs(), r.efficiency() * 100)).orElse("");
-                final String bw = cellRows.stream().filter(r -> SweepRow.BUSBW.equals(r.kind())).reduce((a, b) -> b)
-                    .map(r -> String.format(Locale.ROOT, " busbw %.3f GB/s at %s", r.busbwGbps(), Units.formatSize(r.bytes()))).orElse("");
-                pw.println(bw + eff);
-                pw.flush();
-            }
-
-            @Override
-            public void onCellSkipped(final SweepCell cell, final int index, final int total) {
-                pw.printf(Locale.ROOT, "[%d/%d] %s already done%n", index + 1, total, cell.key());
-            }
-
-            @Override
-            public void onCellFailed(final SweepCell cell, final int index, final int total, final RuntimeException error) {
-                failed[0]++;
-                pw.println(" FAILED: " + error.getMessage());
-                pw.flush();
-            }
-        });
+        final SweepProgress progress = new SweepProgress(pw);
+        final List<SweepRow> rows = Sweep.run(plan, fb, out.toPath(), progress);
         pw.printf(Locale.ROOT, "# %d rows in %s (%s, %s); %.1f s%n", rows.size(), out.toPath().resolve(SweepResults.JSONL), SweepResults.CSV,
-            SweepResults.JSON, (System.nanoTime() - t0) / 1e9);
+            SweepResults.JSON, progress.elapsedSeconds());
         if (report != null) {
             Report.write(ReportData.load(out.toPath()), Environment.capture(), report.toPath());
             pw.println("# report: " + report);
         }
-        return failed[0] == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
+        return progress.failed() == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
     }
 
     private static List<Double> numbers(final String flag, final List<String> values, final double min, final double max) {

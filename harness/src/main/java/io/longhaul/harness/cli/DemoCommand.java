@@ -1,0 +1,169 @@
+package io.longhaul.harness.cli;
+
+import io.longhaul.harness.report.Environment;
+import io.longhaul.harness.report.Report;
+import io.longhaul.harness.report.ReportData;
+import io.longhaul.harness.scenario.FabricBackend;
+import io.longhaul.harness.scenario.FabricBackends;
+import io.longhaul.harness.scenario.LoopbackBackend;
+import io.longhaul.harness.scenario.Scenario;
+import io.longhaul.harness.scenario.SimBackend;
+import io.longhaul.harness.scenario.ScenarioLoader;
+import io.longhaul.harness.sweep.Sweep;
+import io.longhaul.harness.sweep.SweepPlan;
+import io.longhaul.harness.sweep.SweepResults;
+import io.longhaul.harness.sweep.SweepRow;
+import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.collectives.DataType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code longhaul demo}: what distance costs a data-parallel training job, and what the transport
+ * settings win back. Two DCs of two ranks on the built-in emulated fabric, 0 / 10 / 100 / 1000 km,
+ * loss 0 and 0.1%, bbr against cubic, ring against hierarchical all-reduce; prints the efficiency
+ * table and writes the HTML report.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Training efficiency against distance on the built-in emulated fabric: 2 DCs x 2 ranks, 0/10/100/1000 km,",
+        "loss 0 and 0.1%, bbr vs cubic, ring vs hierarchical all-reduce. Prints the efficiency table and writes an HTML report.",
+        "Efficiency = step time at 0 km / step time at the distance, all else equal (PyTorch-DDP-style overlap of",
+        "bucketed gradient all-reduce with the backward pass; scaled down to run here, see 'longhaul train --help')."},
+    footer = {"", "Examples:",
+        "  longhaul demo                      # the full grid, about 2-3 minutes on 2 cores",
+        "  longhaul demo --quick              # 0 and 1000 km at 0.1% loss, hierarchical only, under a minute",
+        "  longhaul demo --backend sim        # the same grid in virtual time on the simulated transport"})
+final class DemoCommand implements Callable<Integer> {
+    /** Held so the level sticks (loggers are weakly referenced): one line per transport opened would drown the table. */
+    private static final Logger QUIET_TRANSPORT_LOG = Logger.getLogger("io.longhaul.transport");
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--quick", description = "A smaller grid: 0 and 1000 km, 0.1% loss, bbr vs cubic, hierarchical all-reduce.")
+    private boolean quick;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = LoopbackBackend.NAME,
+        description = "loopback: real UDP sockets with in-process emulated inter-DC links (default); sim: simulated transport in virtual time.")
+    private String backend;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "results/demo",
+        description = "Where results go (default ${DEFAULT-VALUE}); earlier demo results there are replaced.")
+    private File out;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "HTML report path (default OUT/report.html).")
+    private File report;
+
+    @Override
+    public Integer call() {
+        final PrintWriter pw = spec.commandLine().getOut();
+        final FabricBackend fb;
+        try {
+            fb = FabricBackends.byName(backend);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        final SweepPlan plan = plan(quick);
+        final Path dir = out.toPath();
+        clearPreviousResults(dir);
+        pw.printf(Locale.ROOT, "longhaul demo: scenario %s, backend %s (%s)%n", plan.scenarios().get(0), fb.name(), fb.description());
+        pw.println("  " + ScenarioLoader.load(plan.scenarios().get(0)).describe());
+        pw.printf(Locale.ROOT, "  %d cells: distance %s km x loss %s%% x cc %s x algorithm %s%n", plan.distancesKm().size()
+            * plan.lossPercents().size() * plan.ccs().size() * plan.algorithms().size(), plan.distancesKm(), plan.lossPercents(),
+            plan.ccs(), plan.algorithms());
+        final TrainConfig t = plan.train();
+        pw.printf(Locale.ROOT, "  training model: %d MiB gradient in %d MiB buckets, forward %d ms, backward %d ms, %d steps%n%n",
+            t.gradBytes() >> 20, t.bucketBytes() >> 20, TimeUnit.NANOSECONDS.toMillis(t.forwardNs()),
+            TimeUnit.NANOSECONDS.toMillis(t.backwardNs()), t.steps());
+        pw.flush();
+
+        QUIET_TRANSPORT_LOG.setLevel(Level.WARNING);
+        if (!fb.name().equals(SimBackend.NAME)) {
+            // Real time: the first cell would otherwise pay for class loading and JIT compilation.
+            pw.print("warming up the JVM on one cell ...");
+            pw.flush();
+            final long t0 = System.nanoTime();
+            final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
+            Sweep.runCell(plan, fb, scenario, plan.cells(name -> new SweepPlan.ScenarioDefaults.Values(0, "bbr", "hier")).get(0));
+            pw.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+        final SweepProgress progress = new SweepProgress(pw);
+        final List<SweepRow> rows = Sweep.run(plan, fb, dir, progress);
+        pw.println();
+        pw.print(efficiencyTable(rows));
+        final Path html = report == null ? dir.resolve("report.html") : report.toPath();
+        Report.write(ReportData.load(dir), Environment.capture(), html);
+        pw.printf(Locale.ROOT, "%n# results: %s (%s, %s)%n# report:  %s%n# %.1f s%n", dir.resolve(SweepResults.JSONL), SweepResults.CSV,
+            SweepResults.JSON, html.toAbsolutePath(), progress.elapsedSeconds());
+        return progress.failed() == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
+    }
+
+    static SweepPlan plan(final boolean quick) {
+        final TrainConfig defaults = TrainConfig.defaults();
+        if (quick) {
+            final TrainConfig train = new TrainConfig(defaults.gradBytes(), defaults.bucketBytes(), defaults.forwardNs(), defaults.backwardNs(),
+                3, 1, DataType.FLOAT32);
+            return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 1000.0), List.of(0.1), List.of("bbr", "cubic"), List.of("hier"),
+                true, 4L << 20, 4L << 20, 2, 2, 1, train);
+        }
+        final TrainConfig train = new TrainConfig(defaults.gradBytes(), defaults.bucketBytes(), defaults.forwardNs(), defaults.backwardNs(),
+            4, 1, DataType.FLOAT32);
+        return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 10.0, 100.0, 1000.0), List.of(0.0, 0.1), List.of("bbr", "cubic"),
+            List.of("ring", "hier"), true, 1L << 20, 16L << 20, 4, 2, 1, train);
+    }
+
+    private static void clearPreviousResults(final Path dir) {
+        try {
+            for (final String name : List.of(SweepResults.JSONL, SweepResults.CSV, SweepResults.JSON)) {
+                Files.deleteIfExists(dir.resolve(name));
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot clear earlier results in " + dir, e);
+        }
+    }
+
+    /** Efficiency per configuration (rows) and distance (columns), from the training rows. */
+    static String efficiencyTable(final List<SweepRow> rows) {
+        final TreeSet<Double> distances = new TreeSet<>();
+        final Map<String, Map<Double, SweepRow>> byConfig = new TreeMap<>();
+        for (final SweepRow r : rows) {
+            if (SweepRow.TRAIN.equals(r.kind()) && r.distanceKm() != null && r.efficiency() != null) {
+                distances.add(r.distanceKm());
+                byConfig.computeIfAbsent(r.configLabel(), k -> new TreeMap<>()).put(r.distanceKm(), r);
+            }
+        }
+        final StringBuilder sb = new StringBuilder("# training efficiency (step time at 0 km / step time at distance; step ms)\n");
+        sb.append(String.format(Locale.ROOT, "%-24s", "# config"));
+        for (final double d : distances) {
+            sb.append(String.format(Locale.ROOT, " %19s", String.format(Locale.ROOT, "%.0f km", d)));
+        }
+        sb.append('\n');
+        for (final Map.Entry<String, Map<Double, SweepRow>> e : byConfig.entrySet()) {
+            sb.append(String.format(Locale.ROOT, "%-24s", e.getKey()));
+            for (final double d : distances) {
+                final SweepRow r = e.getValue().get(d);
+                sb.append(r == null ? String.format(Locale.ROOT, " %19s", "-")
+                    : String.format(Locale.ROOT, " %7.1f%% (%7.1f ms)", r.efficiency() * 100, r.stepMs()));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}
