@@ -81,7 +81,8 @@ public final class Transport implements AutoCloseable {
         final UdpDriver.Settings settings = new UdpDriver.Settings(
             context.resolvedIoMode() == IoMode.EPOLL, context.gso(), context.gro(),
             (int) context.socketBufferBytes(), core.maxDatagramBytes(), context.receiveBatchDatagrams(),
-            spec.isPerfect() ? null : spec, spec.seed(), context.sendQueueCapacity() + 1, context.threadName());
+            spec.isPerfect() ? null : spec, spec.seed(), context.sendQueueCapacity() + 1, context.threadName(),
+            context.sharedEventLoops());
         this.driver = new UdpDriver(settings, core, new Events());
         driver.call(() -> driver.endpoint().acceptIncoming(context.acceptIncoming()), CLOSE_TIMEOUT_NS);
         try {

@@ -71,6 +71,7 @@ public final class TransportContext {
     private boolean acceptIncoming = true;
     private MessageHandler messageHandler = (session, tag, data, missing) -> { };
     private String threadName = "longhaul-io";
+    private boolean sharedEventLoops;
 
     private boolean concluded;
     private InetSocketAddress resolvedBind;
@@ -438,6 +439,20 @@ public final class TransportContext {
 
     public TransportContext threadName(final String value) {
         threadName = value;
+        return this;
+    }
+
+    public boolean sharedEventLoops() {
+        return sharedEventLoops;
+    }
+
+    /**
+     * Run on the process-wide event loops (one per core) instead of a loop of its own. For many
+     * transports in one process (ranks of a local cluster): fewer threads than cores keeps every
+     * hand-off from waiting for a time slice. Default false.
+     */
+    public TransportContext sharedEventLoops(final boolean value) {
+        sharedEventLoops = value;
         return this;
     }
 

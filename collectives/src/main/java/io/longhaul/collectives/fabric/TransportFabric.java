@@ -131,7 +131,7 @@ public final class TransportFabric implements Fabric {
         return new TransportContext().bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
             .congestionControl(config.congestionControl()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
-            .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role);
+            .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true);
     }
 
     /**

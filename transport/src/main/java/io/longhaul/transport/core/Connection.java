@@ -438,6 +438,7 @@ public final class Connection {
             return DropReason.BAD_FIELD.ordinal();
         }
         final int chunk = messageOffset / chunkSize;
+        boolean completed = false;
         if (isDelivered(messageId)) {
             duplicateChunks++;
         } else {
@@ -460,6 +461,7 @@ public final class Connection {
                 message.data.put(messageOffset, in, offset + DataFlyweight.HEADER_LENGTH, payloadLength);
                 message.mark(chunk);
                 if (message.complete()) {
+                    completed = true;
                     deliver(message);
                 } else if (message.deadlineMode) {
                     final long deadline = nowNs + deadlineLeftUs * 1_000L;
@@ -472,6 +474,10 @@ public final class Connection {
             }
         }
         paths[pathId].received.onPacket(pn, nowNs, true);
+        if (completed) {
+            // The sender's completion waits on this ACK: do not hold it back for the delayed-ACK timer.
+            paths[pathId].received.ackImmediately();
+        }
         return -1;
     }
 

@@ -99,10 +99,34 @@ public final class UdpDriver {
      * @param linkSeed              seed of the first port's link model (port i uses linkSeed + i).
      * @param commandQueueCapacity  capacity of the MPSC queue from application threads.
      * @param threadName            event loop thread name prefix.
+     * @param sharedLoops           run on the process-wide loops (one per core) instead of a loop of its own.
      */
     public record Settings(boolean epoll, boolean gso, boolean gro, int socketBufferBytes, int maxDatagramBytes,
                            int receiveBatchDatagrams, LinkSpec link, long linkSeed, int commandQueueCapacity,
-                           String threadName) {
+                           String threadName, boolean sharedLoops) {
+    }
+
+    /** Process-wide event loops for drivers with {@link Settings#sharedLoops}, one per core, created on first use. */
+    private static final class SharedLoops {
+        private static EventLoopGroup epoll;
+        private static EventLoopGroup nio;
+
+        static synchronized EventLoopGroup get(final boolean useEpoll) {
+            if (useEpoll) {
+                if (epoll == null) {
+                    epoll = create(EpollIoHandler.newFactory(), "longhaul-shared-epoll");
+                }
+                return epoll;
+            }
+            if (nio == null) {
+                nio = create(NioIoHandler.newFactory(), "longhaul-shared-nio");
+            }
+            return nio;
+        }
+
+        private static EventLoopGroup create(final io.netty.channel.IoHandlerFactory factory, final String name) {
+            return new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory(name, true), factory);
+        }
     }
 
     private final Settings settings;
@@ -131,8 +155,9 @@ public final class UdpDriver {
         }
         this.gso = settings.epoll() && settings.gso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
         this.gro = settings.epoll() && settings.gro();
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(settings.threadName(), true),
-            settings.epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.group = settings.sharedLoops() ? SharedLoops.get(settings.epoll())
+            : new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(settings.threadName(), true),
+                settings.epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.loop = group.next();
         this.endpoint = new Endpoint(config, handler);
         this.commands = new MpscArrayQueue<>(Math.max(2, settings.commandQueueCapacity()));
@@ -477,7 +502,9 @@ public final class UdpDriver {
         };
         if (loop.inEventLoop()) {
             shutdown.run();
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (!settings.sharedLoops()) {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         try {
@@ -486,7 +513,9 @@ public final class UdpDriver {
             Thread.currentThread().interrupt();
         }
         closed = true;
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
+        if (!settings.sharedLoops()) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
+        }
         // Commands handed over while closing never reached the loop: run them now so their futures fail.
         Runnable command;
         while ((command = commands.poll()) != null) {

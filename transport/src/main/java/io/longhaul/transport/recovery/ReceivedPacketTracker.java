@@ -117,6 +117,11 @@ public final class ReceivedPacketTracker {
         count--;
     }
 
+    /** Asks for the next ACK to go out at once (the packet just recorded completed a message). */
+    public void ackImmediately() {
+        ackImmediately = true;
+    }
+
     /** @return whether an ACK should go out now (immediately due or after {@code maxAckDelayNs}). */
     public boolean ackDue(final long nowNs, final int ackEveryPackets, final long maxAckDelayNs) {
         if (unackedElicitingPackets == 0) {
