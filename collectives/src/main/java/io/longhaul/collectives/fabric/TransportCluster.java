@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * N ranks in one process, each a {@link TransportFabric} with its own transport(s) on real sockets
@@ -95,11 +96,18 @@ public final class TransportCluster implements AutoCloseable {
         fabrics.get(rank).abort("rank " + rank + " was killed");
     }
 
-    /** Closes every rank (each waits for its sends in flight to be acknowledged first). */
+    /**
+     * Closes every rank: first waits until every rank's sends in flight are acknowledged (while all
+     * ranks are still up to acknowledge them), then closes them all.
+     */
     @Override
     public void close() {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (final TransportFabric f : fabrics) {
-            f.close();
+            f.awaitDrained(deadline);
+        }
+        for (final TransportFabric f : fabrics) {
+            f.abort("rank " + f.rank() + " closed its fabric");
         }
     }
 }

@@ -454,18 +454,43 @@ public final class TransportFabric implements Fabric {
         if (closing) {
             return;
         }
-        final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
+        awaitDrained(System.nanoTime() + CLOSE_DRAIN_NS);
+        abort("rank " + rank + " closed its fabric");
+    }
+
+    /**
+     * Waits until every message this rank sent was acknowledged, or until {@code deadlineNs};
+     * says which sessions still wait if the deadline passes.
+     *
+     * @return whether everything was acknowledged.
+     */
+    boolean awaitDrained(final long deadlineNs) {
         synchronized (drained) {
-            while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
+            while (inFlight.get() > 0 && deadlineNs - System.nanoTime() > 0) {
                 try {
-                    drained.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    drained.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
                 }
             }
         }
-        abort("rank " + rank + " closed its fabric");
+        if (inFlight.get() == 0) {
+            return true;
+        }
+        final StringBuilder detail = new StringBuilder();
+        for (int p = 0; p < size; p++) {
+            final Session s = sessions[p];
+            if (s != null) {
+                final var st = s.stats();
+                if (st.messagesSent() != st.messagesDelivered()) {
+                    detail.append("; to rank ").append(p).append(": ").append(st.messagesSent() - st.messagesDelivered())
+                        .append(" messages, ").append(st.sum(io.longhaul.transport.core.PathStats::bytesInFlight)).append(" bytes in flight");
+                }
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "rank " + rank + " closing with " + inFlight.get() + " messages still unacknowledged" + detail);
+        return false;
     }
 
     /** Closes at once, without waiting for sends in flight (peers see the sessions close with {@code reason}). */
