@@ -54,9 +54,7 @@ public final class CubicCongestionControl implements CongestionControl {
     private double kSeconds;
     private boolean epochStarted;
     private long epochStartNs;
-    private boolean recoveryStarted;
-    private long recoveryStartTimeNs;
-    private boolean inRecovery;
+    private final RecoveryPeriod recovery = new RecoveryPeriod();
     private long smoothedRttNs = -1;
 
     public CubicCongestionControl(final CongestionControlConfig config) {
@@ -107,10 +105,9 @@ public final class CubicCongestionControl implements CongestionControl {
         if (ack.smoothedRttNs() > 0) {
             smoothedRttNs = ack.smoothedRttNs();
         }
-        if (sentBeforeRecoveryStart(ack.largestAckedSentTimeNs())) {
+        if (!recovery.onAck(ack.largestAckedSentTimeNs())) {
             return;
         }
-        inRecovery = false;
         final long acked = ack.ackedBytes();
         if (acked <= 0 || ack.appLimited()) {
             return;
@@ -159,10 +156,7 @@ public final class CubicCongestionControl implements CongestionControl {
 
     @Override
     public void onLoss(final long nowNs, final LossSample loss) {
-        if (!sentBeforeRecoveryStart(loss.largestLostSentTimeNs())) {
-            recoveryStarted = true;
-            inRecovery = true;
-            recoveryStartTimeNs = nowNs;
+        if (recovery.onLoss(nowNs, loss.largestLostSentTimeNs())) {
             epochStarted = false;
             cwndPriorBytes = cwndBytes;
             wMaxBytes = cwndBytes < wMaxBytes ? cwndBytes * (1.0 + BETA) / 2.0 : cwndBytes;
@@ -172,8 +166,7 @@ public final class CubicCongestionControl implements CongestionControl {
         if (loss.persistentCongestion()) {
             cwndBytes = minimumWindowBytes;
             epochStarted = false;
-            recoveryStarted = false;
-            inRecovery = false;
+            recovery.reset();
         }
     }
 
@@ -199,16 +192,12 @@ public final class CubicCongestionControl implements CongestionControl {
 
     /** @return whether a recovery period is in progress. */
     public boolean inRecovery() {
-        return inRecovery;
-    }
-
-    private boolean sentBeforeRecoveryStart(final long sentTimeNs) {
-        return recoveryStarted && sentTimeNs - recoveryStartTimeNs <= 0;
+        return recovery.active();
     }
 
     @Override
     public String toString() {
         return "Cubic{cwnd=" + (long) cwndBytes + ", ssthresh=" + slowStartThresholdBytes() + ", wMax=" + (long) wMaxBytes
-            + ", K=" + kSeconds + "s, inRecovery=" + inRecovery + '}';
+            + ", K=" + kSeconds + "s, inRecovery=" + recovery.active() + '}';
     }
 }

@@ -34,10 +34,7 @@ public final class NewRenoCongestionControl implements CongestionControl {
     private long cwndBytes;
     private long ssthreshBytes = Long.MAX_VALUE;
     private long bytesAckedInAvoidance;
-    /** Whether {@link #recoveryStartTimeNs} holds a time: false initially and after persistent congestion. */
-    private boolean recoveryStarted;
-    private long recoveryStartTimeNs;
-    private boolean inRecovery;
+    private final RecoveryPeriod recovery = new RecoveryPeriod();
     private long smoothedRttNs = -1;
 
     public NewRenoCongestionControl(final CongestionControlConfig config) {
@@ -69,10 +66,9 @@ public final class NewRenoCongestionControl implements CongestionControl {
         if (ack.smoothedRttNs() > 0) {
             smoothedRttNs = ack.smoothedRttNs();
         }
-        if (sentBeforeRecoveryStart(ack.largestAckedSentTimeNs())) {
+        if (!recovery.onAck(ack.largestAckedSentTimeNs())) {
             return;
         }
-        inRecovery = false;
         final long acked = ack.ackedBytes();
         if (acked <= 0 || ack.appLimited()) {
             return;
@@ -91,10 +87,7 @@ public final class NewRenoCongestionControl implements CongestionControl {
 
     @Override
     public void onLoss(final long nowNs, final LossSample loss) {
-        if (!sentBeforeRecoveryStart(loss.largestLostSentTimeNs())) {
-            recoveryStarted = true;
-            inRecovery = true;
-            recoveryStartTimeNs = nowNs;
+        if (recovery.onLoss(nowNs, loss.largestLostSentTimeNs())) {
             ssthreshBytes = Math.max((long) (cwndBytes * LOSS_REDUCTION_FACTOR), minimumWindowBytes);
             cwndBytes = ssthreshBytes;
             bytesAckedInAvoidance = 0;
@@ -102,8 +95,7 @@ public final class NewRenoCongestionControl implements CongestionControl {
         if (loss.persistentCongestion()) {
             cwndBytes = minimumWindowBytes;
             bytesAckedInAvoidance = 0;
-            recoveryStarted = false;
-            inRecovery = false;
+            recovery.reset();
         }
     }
 
@@ -124,11 +116,7 @@ public final class NewRenoCongestionControl implements CongestionControl {
 
     /** @return whether a recovery period is in progress. */
     public boolean inRecovery() {
-        return inRecovery;
-    }
-
-    private boolean sentBeforeRecoveryStart(final long sentTimeNs) {
-        return recoveryStarted && sentTimeNs - recoveryStartTimeNs <= 0;
+        return recovery.active();
     }
 
     private static long saturatedAdd(final long a, final long b) {
@@ -138,6 +126,6 @@ public final class NewRenoCongestionControl implements CongestionControl {
 
     @Override
     public String toString() {
-        return "NewReno{cwnd=" + cwndBytes + ", ssthresh=" + ssthreshBytes + ", inRecovery=" + inRecovery + '}';
+        return "NewReno{cwnd=" + cwndBytes + ", ssthresh=" + ssthreshBytes + ", inRecovery=" + recovery.active() + '}';
     }
 }
