@@ -33,7 +33,14 @@ public final class RankBenchmark {
     public static List<NcclTestsReport.Row> run(final Communicator comm, final BenchOptions options,
                                                 final Consumer<NcclTestsReport.Row> onRow) {
         final List<NcclTestsReport.Row> rows = new ArrayList<>();
-        for (final long size : options.sizes(comm.size())) {
+        final List<Long> sizes = options.sizes(comm.size());
+        if (!sizes.isEmpty()) {
+            // Unmeasured pass over the first size: the JIT compiler warms up here rather than in
+            // the first row (nccl-tests' warm-up iterations warm caches and connections; a JVM
+            // needs this too).
+            runSize(comm, options, sizes.get(0));
+        }
+        for (final long size : sizes) {
             final NcclTestsReport.Row row = runSize(comm, options, size);
             rows.add(row);
             onRow.accept(row);

@@ -1,6 +1,7 @@
 package io.longhaul.collectives.fabric;
 
 import io.longhaul.collectives.Topology;
+import io.longhaul.transport.protocol.DataFlyweight;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,13 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #kill(int)} takes a rank down abruptly (its sessions close; peers see it at once).
  */
 public final class TransportCluster implements AutoCloseable {
+    /**
+     * DATA payload of in-process clusters unless configured: jumbo frames (a 9000-byte MTU, common
+     * in DC fabrics and on DCI links). Loopback carries them, and they cut the per-packet work that
+     * otherwise dominates when several ranks share a few cores.
+     */
+    public static final int LOOPBACK_MAX_PAYLOAD_BYTES = 9000 - 28 - DataFlyweight.HEADER_LENGTH;
+
     private final List<TransportFabric> fabrics;
     private final Topology topology;
 
@@ -42,7 +50,11 @@ public final class TransportCluster implements AutoCloseable {
             throw new IllegalArgumentException("topology " + topology + " has " + topology.size() + " ranks but " + ranks
                 + " were asked for");
         }
-        final TransportFabricConfig c = config.copy().topology(topology).validate();
+        final TransportFabricConfig c = config.copy().topology(topology);
+        if (c.maxPayloadBytes() == 0) {
+            c.maxPayloadBytes(LOOPBACK_MAX_PAYLOAD_BYTES);
+        }
+        c.validate();
         final String host = c.bindHost() == null ? "127.0.0.1" : c.bindHost();
         final List<TransportFabric> fabrics = new ArrayList<>();
         final ExecutorService connectors = Executors.newFixedThreadPool(ranks, r -> {

@@ -128,7 +128,11 @@ public final class TransportFabric implements Fabric {
 
     private TransportContext context(final String bindHost, final String link, final long seed, final MessageHandler handler,
                                      final String role) {
-        return new TransportContext().bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
+        final TransportContext context = new TransportContext();
+        if (config.maxPayloadBytes() > 0) {
+            context.maxPayloadBytes(config.maxPayloadBytes());
+        }
+        return context.bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
             .congestionControl(config.congestionControl()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
             .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true);
