@@ -274,10 +274,6 @@ public final class Connection {
 
     // ------------------------------------------------------------------ incoming
 
-    void startHandshake(final long nowNs) {
-        handshakeDueNs = nowNs;
-    }
-
     void onAcceptedInit(final long nowNs, final long peer, final int peerMaxPayload, final long peerWindow,
                         final int peerIdleMs, final int peerMaxMessage, final Object from) {
         peerId = peer;

@@ -1,7 +1,6 @@
 package io.longhaul.transport.core;
 
 import io.longhaul.transport.protocol.DataFlyweight;
-import io.longhaul.transport.protocol.PacketFlyweight;
 
 import java.util.concurrent.TimeUnit;
 
@@ -239,9 +238,5 @@ public final class CoreConfig {
             + ", handshakeAttempts=" + handshakeAttempts + ", timerGranularityNs=" + timerGranularityNs
             + ", packetThreshold=" + packetThreshold + ", maxPacketsInFlight=" + maxPacketsInFlight
             + ", pacingBurstNs=" + pacingBurstNs + ", initialWindowPackets=" + initialWindowPackets + '}';
-    }
-
-    static int maxPathId() {
-        return PacketFlyweight.MAX_PATHS - 1;
     }
 }

@@ -71,7 +71,6 @@ public final class Endpoint {
         final Connection c = new Connection(this, config, handler, newId(), true, pathAddresses.clone(),
             pathAddresses.length, nowNs);
         connections.put(c.localId(), c);
-        c.startHandshake(nowNs);
         return c;
     }
 

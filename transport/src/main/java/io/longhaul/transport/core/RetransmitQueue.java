@@ -21,10 +21,6 @@ final class RetransmitQueue {
         return size == 0;
     }
 
-    int size() {
-        return size;
-    }
-
     SendMessage peekMessage() {
         return messages[head];
     }

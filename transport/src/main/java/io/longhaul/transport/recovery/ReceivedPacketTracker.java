@@ -14,7 +14,6 @@ public final class ReceivedPacketTracker {
     private int unackedElicitingPackets;
     private long firstUnackedTimeNs;
     private boolean ackImmediately;
-    private long duplicatePackets;
 
     public ReceivedPacketTracker(final int capacity) {
         lo = new long[capacity];
@@ -29,7 +28,6 @@ public final class ReceivedPacketTracker {
     public boolean onPacket(final long packetNumber, final long nowNs, final boolean ackEliciting) {
         final boolean fresh = insert(packetNumber, nowNs);
         if (!fresh) {
-            duplicatePackets++;
             ackImmediately = true;
             return false;
         }
@@ -145,23 +143,8 @@ public final class ReceivedPacketTracker {
         return n;
     }
 
-    public boolean isEmpty() {
-        return count == 0;
-    }
-
     public long largestReceivedTimeNs() {
         return largestReceivedTimeNs;
     }
 
-    public long largest() {
-        return count == 0 ? -1 : hi[0];
-    }
-
-    public int rangeCount() {
-        return count;
-    }
-
-    public long duplicatePackets() {
-        return duplicatePackets;
-    }
 }

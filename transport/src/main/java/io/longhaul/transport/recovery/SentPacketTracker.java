@@ -431,21 +431,12 @@ public final class SentPacketTracker<M> {
         return lastSentTimeNs;
     }
 
-    public long largestAcked() {
-        return largestAcked;
-    }
-
     public long nextPacketNumber() {
         return nextPacketNumber;
     }
 
     public long spuriousRetransmissions() {
         return spuriousRetransmissions;
-    }
-
-    /** @return packet numbers between the oldest tracked and the next to send (for tests/stats). */
-    public long trackedSpan() {
-        return nextPacketNumber - base;
     }
 
     public int capacity() {
