@@ -187,7 +187,7 @@ launch() {
 
 topology="${dcs}x${per_dc}"
 (( run_allreduce )) && launch allreduce --topology "$topology" "${extra[@]}"
-(( run_train )) && launch train --scenario "$scenario"
+(( run_train )) && launch train --scenario "$scenario" --backend launcher
 
 # Gather every host's JSON files and build the report.
 run mkdir -p "$out"

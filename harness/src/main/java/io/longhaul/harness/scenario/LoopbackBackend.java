@@ -8,9 +8,6 @@ import io.longhaul.collectives.fabric.TransportFabricConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The real-socket backend: every rank in this process with its own transport on loopback UDP
@@ -63,17 +60,7 @@ public final class LoopbackBackend implements FabricBackend {
 
         @Override
         public void await(final List<? extends CompletableFuture<?>> futures, final long timeoutNs) {
-            try {
-                CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(timeoutNs, TimeUnit.NANOSECONDS);
-            } catch (final ExecutionException e) {
-                // Each future's own failure is reported by whoever reads it.
-                return;
-            } catch (final TimeoutException e) {
-                throw new IllegalStateException("not done within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms", e);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for collectives", e);
-            }
+            Cluster.awaitInRealTime(futures, timeoutNs);
         }
 
         @Override

@@ -1,0 +1,97 @@
+package io.longhaul.harness.scenario;
+
+import io.longhaul.collectives.Communicator;
+import io.longhaul.collectives.fabric.TransportFabric;
+import io.longhaul.collectives.fabric.TransportFabricConfig;
+import io.longhaul.collectives.rendezvous.LaunchEnvironment;
+import io.longhaul.collectives.rendezvous.LaunchEnvironment.LaunchInfo;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One rank per process, started by a launcher (torchrun or {@code scripts/longhaul launch}, mpirun,
+ * srun, {@code scripts/run-hosts.sh}): this process joins the job through the rendezvous store and
+ * its cluster holds its own rank only. Links between DCs are shaped by the in-process emulator with
+ * the scenario's inter-DC link, on top of whatever network lies between the hosts, so a run and
+ * its 0 km twin differ only in the emulated distance.
+ *
+ * <p>Every rank must open clusters in the same order: the n-th cluster of the job meets on
+ * {@code MASTER_PORT + n}, so consecutive runs (a scenario, then its 0 km twin) never see each
+ * other's rendezvous.
+ */
+public final class LauncherBackend implements FabricBackend {
+    /** The name this backend is selected by. */
+    public static final String NAME = "launcher";
+
+    private final Map<String, String> env;
+    private int opened;
+
+    /** A backend reading the launcher's variables from this process's environment. */
+    public LauncherBackend() {
+        this(System.getenv());
+    }
+
+    /** A backend reading the launcher's variables from {@code env} (tests). */
+    public LauncherBackend(final Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "one rank per process from the launcher's variables (torchrun, mpirun, srun), real sockets between hosts";
+    }
+
+    @Override
+    public synchronized Cluster open(final ClusterSpec spec) {
+        final LaunchInfo launch = LaunchEnvironment.detect(env, LaunchEnvironment.Flags.NONE).orElseThrow(() ->
+            new IllegalArgumentException("the launcher backend needs a rank and world size from a launcher: RANK, WORLD_SIZE, "
+                + "MASTER_ADDR, MASTER_PORT (torchrun, scripts/longhaul launch), OMPI_COMM_WORLD_RANK/SIZE (mpirun) or "
+                + "SLURM_PROCID/NTASKS (srun); none are set"));
+        if (launch.worldSize() != spec.topology().size()) {
+            throw new IllegalArgumentException("the scenario has " + spec.topology().size() + " ranks (" + spec.topology()
+                + ") but the job has " + launch.worldSize() + "; use a scenario with as many ranks as processes");
+        }
+        final InetSocketAddress master = launch.master();
+        final LaunchInfo meeting = new LaunchInfo(launch.rank(), launch.worldSize(),
+            new InetSocketAddress(master.getHostString(), master.getPort() + opened++), launch.source());
+        final TransportFabricConfig config = new TransportFabricConfig()
+            .topology(spec.topology())
+            .congestionControl(spec.congestionControl())
+            .linkSeed(spec.seed());
+        if (spec.topology().dcCount() > 1 && !spec.interDcLink().isPerfect()) {
+            config.link(spec.interDcLink().toString());
+        }
+        final TransportFabric fabric = TransportFabric.rendezvous(meeting, config);
+        return new LocalRank(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())));
+    }
+
+    private record LocalRank(TransportFabric fabric, List<Communicator> communicators) implements Cluster {
+        @Override
+        public long nowNs() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public boolean virtualTime() {
+            return false;
+        }
+
+        @Override
+        public void await(final List<? extends CompletableFuture<?>> futures, final long timeoutNs) {
+            Cluster.awaitInRealTime(futures, timeoutNs);
+        }
+
+        @Override
+        public void close() {
+            fabric.close();
+        }
+    }
+}
