@@ -6,6 +6,7 @@ import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
+import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainComparison;
@@ -130,6 +131,13 @@ final class TrainCommand implements Callable<Integer> {
         out.println("# model: " + config);
         out.println("# backend: " + fb.name() + " (" + fb.description() + ")");
         out.flush();
+        if (!fb.name().equals(SimBackend.NAME)) {
+            // Real time: an unmeasured run of each first, or the measured scenario would also pay
+            // for class loading and JIT compilation (doubling its step time here) and its 0 km
+            // twin, run second, would not.
+            TrainComparison.runOnce(fb, s, config.withSteps(config.steps(), config.warmup()));
+            TrainComparison.runOnce(fb, s.atZeroDistance(), config.withSteps(config.steps(), config.warmup()));
+        }
         final TrainComparison c = TrainComparison.run(fb, s, config);
         final TrainResult r = c.result();
         out.println("#  step   time(ms)  compute(ms)  exposed(ms)");
