@@ -6,8 +6,6 @@ import io.longhaul.harness.report.ReportData;
 import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.LoopbackBackend;
-import io.longhaul.harness.scenario.Scenario;
-import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepPlan;
@@ -95,16 +93,8 @@ final class DemoCommand implements Callable<Integer> {
         pw.flush();
 
         QUIET_TRANSPORT_LOG.setLevel(Level.WARNING);
-        if (!fb.name().equals(SimBackend.NAME)) {
-            // Real time: the first cell would otherwise pay for class loading and JIT compilation.
-            pw.print("warming up the JVM on one cell ...");
-            pw.flush();
-            final long t0 = System.nanoTime();
-            final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
-            Sweep.runCell(plan, fb, scenario, plan.cells(name -> new SweepPlan.ScenarioDefaults.Values(0, "bbr", "hier")).get(0));
-            pw.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        }
         final SweepProgress progress = new SweepProgress(pw);
+        progress.warmUp(plan, fb);
         final List<SweepRow> rows = Sweep.run(plan, fb, dir, progress);
         pw.println();
         pw.print(efficiencyTable(rows));

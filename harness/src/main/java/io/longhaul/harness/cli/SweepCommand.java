@@ -134,6 +134,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         final SweepProgress progress = new SweepProgress(pw);
+        progress.warmUp(plan, fb);
         final List<SweepRow> rows = Sweep.run(plan, fb, out.toPath(), progress);
         pw.printf(Locale.ROOT, "# %d rows in %s (%s, %s); %.1f s%n", rows.size(), out.toPath().resolve(SweepResults.JSONL), SweepResults.CSV,
             SweepResults.JSON, progress.elapsedSeconds());

@@ -1,7 +1,13 @@
 package io.longhaul.harness.cli;
 
+import io.longhaul.harness.scenario.FabricBackend;
+import io.longhaul.harness.scenario.Scenario;
+import io.longhaul.harness.scenario.ScenarioLoader;
+import io.longhaul.harness.scenario.SimBackend;
+import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepCell;
 import io.longhaul.harness.sweep.SweepListener;
+import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.transport.util.Units;
 
@@ -17,6 +23,24 @@ final class SweepProgress implements SweepListener {
 
     SweepProgress(final PrintWriter out) {
         this.out = out;
+    }
+
+    /**
+     * On a real-time backend, runs the plan's first cell once unmeasured: otherwise the first cells
+     * would also pay for class loading and JIT compilation.
+     */
+    void warmUp(final SweepPlan plan, final FabricBackend backend) {
+        if (backend.name().equals(SimBackend.NAME)) {
+            return;
+        }
+        out.print("warming up the JVM on one cell ...");
+        out.flush();
+        final long t0 = System.nanoTime();
+        final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
+        Sweep.runCell(plan, backend, scenario, plan.cells(name -> new SweepPlan.ScenarioDefaults.Values(
+            scenario.maxDistanceKm(), scenario.congestionControl(), scenario.algorithm().algorithmName())).get(0));
+        out.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        out.flush();
     }
 
     int failed() {
