@@ -40,14 +40,17 @@ import java.util.logging.Logger;
  * table and writes the HTML report.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Training efficiency against distance on the built-in emulated fabric: 2 DCs x 2 ranks, 0/10/100/1000 km,",
-        "loss 0 and 0.1%, bbr vs cubic, ring vs hierarchical all-reduce. Prints the efficiency table and writes an HTML report.",
-        "Efficiency = step time at 0 km / step time at the distance, all else equal (PyTorch-DDP-style overlap of",
-        "bucketed gradient all-reduce with the backward pass; scaled down to run here, see 'longhaul train --help')."},
+    description = {"Training efficiency against distance on the built-in emulated fabric:",
+        "2 DCs x 2 ranks, 0/10/100/1000 km, loss 0 and 0.1%%, bbr vs cubic,",
+        "ring vs hierarchical all-reduce. Efficiency = step time at 0 km / step",
+        "time at the distance, all else equal (bucketed gradient all-reduce",
+        "overlapping the backward pass, as PyTorch DDP does; scaled down to run",
+        "here, see 'longhaul train --help'). Prints the efficiency table and",
+        "writes an HTML report."},
     footer = {"", "Examples:",
-        "  longhaul demo                      # the full grid, about 2-3 minutes on 2 cores",
-        "  longhaul demo --quick              # 0 and 1000 km at 0.1% loss, hierarchical only, under a minute",
-        "  longhaul demo --backend sim        # the same grid in virtual time on the simulated transport"})
+        "  longhaul demo                # the full grid, about 1.5 minutes on 2 cores",
+        "  longhaul demo --quick        # 0 and 1000 km, 0.1%% loss, hierarchical: about 20 s",
+        "  longhaul demo --backend sim  # the same grid in virtual time, simulated transport"})
 final class DemoCommand implements Callable<Integer> {
     /** Held so the level sticks (loggers are weakly referenced): one line per transport opened would drown the table. */
     private static final Logger QUIET_TRANSPORT_LOG = Logger.getLogger("io.longhaul.transport");
@@ -55,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--quick", description = "A smaller grid: 0 and 1000 km, 0.1% loss, bbr vs cubic, hierarchical all-reduce.")
+    @Option(names = "--quick", description = "A smaller grid: 0 and 1000 km, 0.1%% loss, bbr vs cubic, hierarchical all-reduce.")
     private boolean quick;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = LoopbackBackend.NAME,
