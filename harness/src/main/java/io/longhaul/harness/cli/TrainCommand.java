@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--distance", paramLabel = "KM", description = "Move every pair of DCs to this distance, e.g. --distance 100.")
     private Double distanceKm;
 
-    @Option(names = "--loss", paramLabel = "PERCENT", description = "Random loss on every inter-DC link, e.g. --loss 0.1%.")
+    @Option(names = "--loss", paramLabel = "PERCENT", description = "Random loss on every inter-DC link, e.g. --loss 0.1%%.")
     private String loss;
 
     @Option(names = "--cc", paramLabel = "NAME", description = "Congestion control (default: the scenario's), e.g. --cc cubic.")
