@@ -55,6 +55,24 @@ class LonghaulCliTest {
     }
 
     @Test
+    void shouldRenderEveryCommandsHelpWithoutFormattingWarnings() {
+        final java.io.PrintStream savedErr = System.err;
+        final java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (final String command : LonghaulCli.commandLine().getSubcommands().keySet()) {
+                if (!command.equals("help")) {
+                    assertThat(run(command, "--help")).as(command).isZero();
+                }
+            }
+        } finally {
+            System.setErr(savedErr);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8) + err).doesNotContain("WARN");
+        assertThat(out.toString()).contains("Usage: longhaul demo").contains("Usage: longhaul allreduce").contains("Usage: longhaul train");
+    }
+
+    @Test
     void shouldRunALocalTransferAndWriteJson(@TempDir final Path dir) throws Exception {
         final Path json = dir.resolve("perf.json");
         assertThat(run("perf", "--local", "--bytes", "32M", "--size", "1M", "--link", "delay=1ms", "--json", json.toString()))
