@@ -5,9 +5,6 @@ import io.longhaul.collectives.bench.CollectiveBenchmark;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * All ranks of a {@link ClusterSpec}, living in this process, as a {@link FabricBackend} built
@@ -60,19 +57,4 @@ public interface Cluster extends AutoCloseable {
 
     @Override
     void close();
-
-    /** {@link #await} for clusters on the real clock: blocks until every future is done or the time is up. */
-    static void awaitInRealTime(final List<? extends CompletableFuture<?>> futures, final long timeoutNs) {
-        try {
-            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(timeoutNs, TimeUnit.NANOSECONDS);
-        } catch (final ExecutionException e) {
-            // Each future's own failure is reported by whoever reads it.
-            return;
-        } catch (final TimeoutException e) {
-            throw new IllegalStateException("not done within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms", e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for collectives", e);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package io.longhaul.harness.scenario;
 
 import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.collectives.Topology;
+import io.longhaul.collectives.fabric.TransportFabricConfig;
 import io.longhaul.transport.sim.LinkSpec;
 
 import java.util.Objects;
@@ -26,6 +27,21 @@ public record ClusterSpec(Topology topology, LinkSpec intraDcLink, LinkSpec inte
     public static ClusterSpec of(final Scenario scenario) {
         return new ClusterSpec(scenario.topology(), scenario.intraDcLink(), scenario.interDcLink(), scenario.congestionControl(),
             scenario.maxPayloadBytes(), scenario.communicatorConfig(), scenario.seed());
+    }
+
+    /**
+     * @return the real-transport settings for these ranks: the congestion control, the seed, and
+     *         the inter-DC link emulated in-process between ranks of different DCs.
+     */
+    public TransportFabricConfig transportFabricConfig() {
+        final TransportFabricConfig config = new TransportFabricConfig()
+            .topology(topology)
+            .congestionControl(congestionControl)
+            .linkSeed(seed);
+        if (topology.dcCount() > 1 && !interDcLink.isPerfect()) {
+            config.link(interDcLink.toString());
+        }
+        return config;
     }
 
     @Override

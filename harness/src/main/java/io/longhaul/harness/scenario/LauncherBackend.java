@@ -2,14 +2,12 @@ package io.longhaul.harness.scenario;
 
 import io.longhaul.collectives.Communicator;
 import io.longhaul.collectives.fabric.TransportFabric;
-import io.longhaul.collectives.fabric.TransportFabricConfig;
 import io.longhaul.collectives.rendezvous.LaunchEnvironment;
 import io.longhaul.collectives.rendezvous.LaunchEnvironment.LaunchInfo;
 
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One rank per process, started by a launcher (torchrun or {@code scripts/longhaul launch}, mpirun,
@@ -62,36 +60,7 @@ public final class LauncherBackend implements FabricBackend {
         final InetSocketAddress master = launch.master();
         final LaunchInfo meeting = new LaunchInfo(launch.rank(), launch.worldSize(),
             new InetSocketAddress(master.getHostString(), master.getPort() + opened++), launch.source());
-        final TransportFabricConfig config = new TransportFabricConfig()
-            .topology(spec.topology())
-            .congestionControl(spec.congestionControl())
-            .linkSeed(spec.seed());
-        if (spec.topology().dcCount() > 1 && !spec.interDcLink().isPerfect()) {
-            config.link(spec.interDcLink().toString());
-        }
-        final TransportFabric fabric = TransportFabric.rendezvous(meeting, config);
-        return new LocalRank(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())));
-    }
-
-    private record LocalRank(TransportFabric fabric, List<Communicator> communicators) implements Cluster {
-        @Override
-        public long nowNs() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public boolean virtualTime() {
-            return false;
-        }
-
-        @Override
-        public void await(final List<? extends CompletableFuture<?>> futures, final long timeoutNs) {
-            Cluster.awaitInRealTime(futures, timeoutNs);
-        }
-
-        @Override
-        public void close() {
-            fabric.close();
-        }
+        final TransportFabric fabric = TransportFabric.rendezvous(meeting, spec.transportFabricConfig());
+        return new RealTimeCluster(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())));
     }
 }

@@ -3,11 +3,9 @@ package io.longhaul.harness.scenario;
 import io.longhaul.collectives.Communicator;
 import io.longhaul.collectives.fabric.TransportCluster;
 import io.longhaul.collectives.fabric.TransportFabric;
-import io.longhaul.collectives.fabric.TransportFabricConfig;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The real-socket backend: every rank in this process with its own transport on loopback UDP
@@ -32,40 +30,11 @@ public final class LoopbackBackend implements FabricBackend {
 
     @Override
     public Cluster open(final ClusterSpec spec) {
-        final TransportFabricConfig config = new TransportFabricConfig()
-            .topology(spec.topology())
-            .congestionControl(spec.congestionControl())
-            .linkSeed(spec.seed());
-        if (spec.topology().dcCount() > 1 && !spec.interDcLink().isPerfect()) {
-            config.link(spec.interDcLink().toString());
-        }
-        final TransportCluster cluster = TransportCluster.open(spec.topology().size(), config);
+        final TransportCluster cluster = TransportCluster.open(spec.topology().size(), spec.transportFabricConfig());
         final List<Communicator> comms = new ArrayList<>();
         for (final TransportFabric fabric : cluster.fabrics()) {
             comms.add(new Communicator(fabric, spec.topology(), spec.communicatorConfig()));
         }
-        return new LoopbackCluster(cluster, List.copyOf(comms));
-    }
-
-    private record LoopbackCluster(TransportCluster cluster, List<Communicator> communicators) implements Cluster {
-        @Override
-        public long nowNs() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public boolean virtualTime() {
-            return false;
-        }
-
-        @Override
-        public void await(final List<? extends CompletableFuture<?>> futures, final long timeoutNs) {
-            Cluster.awaitInRealTime(futures, timeoutNs);
-        }
-
-        @Override
-        public void close() {
-            cluster.close();
-        }
+        return new RealTimeCluster(cluster, comms);
     }
 }
