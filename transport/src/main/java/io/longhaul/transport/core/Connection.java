@@ -274,13 +274,9 @@ public final class Connection {
 
     // ------------------------------------------------------------------ incoming
 
-    void onAcceptedInit(final long nowNs, final long peer, final int peerMaxPayload, final long peerWindow,
-                        final int peerIdleMs, final int peerMaxMessage, final Object from) {
-        peerId = peer;
-        peerMaxMessageBytes = peerMaxMessage;
-        chunkSize = Math.min(chunkSize, peerMaxPayload);
-        peerMaxData = Math.max(peerMaxData, peerWindow);
-        peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), peerIdleMs * 1_000_000L);
+    /** A new peer's INIT (validated by the endpoint): take its parameters, answer with an ACCEPT. */
+    void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final Object from) {
+        applyPeerParameters(in, offset);
         paths[0].remoteAddress = from;
         acceptDue = true;
         lastReceiveNs = nowNs;
@@ -357,22 +353,13 @@ public final class Connection {
         if (!client) {
             return DropReason.WRONG_STATE.ordinal();
         }
-        final long peer = HandshakeFlyweight.sourceId(in, offset);
-        final int maxPayload = HandshakeFlyweight.maxPayload(in, offset);
-        final long window = HandshakeFlyweight.receiveWindow(in, offset);
-        final int idleMs = HandshakeFlyweight.idleTimeoutMs(in, offset);
-        final int maxMessage = HandshakeFlyweight.maxMessageBytes(in, offset);
-        if (peer == 0 || maxPayload < 64 || window < 0 || idleMs <= 0 || maxMessage < 1) {
+        if (!HandshakeFlyweight.parametersValid(in, offset)) {
             return DropReason.BAD_FIELD.ordinal();
         }
         if (state != ConnectionState.CONNECTING) {
-            return peer == peerId ? -1 : DropReason.WRONG_STATE.ordinal();
+            return HandshakeFlyweight.sourceId(in, offset) == peerId ? -1 : DropReason.WRONG_STATE.ordinal();
         }
-        peerId = peer;
-        peerMaxMessageBytes = maxMessage;
-        chunkSize = Math.min(chunkSize, maxPayload);
-        peerMaxData = Math.max(peerMaxData, window);
-        peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), idleMs * 1_000_000L);
+        applyPeerParameters(in, offset);
         if (handshakeAttempts == 1) {
             final long rttNs = nowNs - handshakeSentNs;
             for (final Path p : paths) {
@@ -386,6 +373,15 @@ public final class Connection {
         state = ConnectionState.ESTABLISHED;
         handler.onEstablished(this);
         return -1;
+    }
+
+    /** Takes the peer's transport parameters from a validated INIT or ACCEPT. */
+    private void applyPeerParameters(final ByteBuffer in, final int offset) {
+        peerId = HandshakeFlyweight.sourceId(in, offset);
+        peerMaxMessageBytes = HandshakeFlyweight.maxMessageBytes(in, offset);
+        chunkSize = Math.min(chunkSize, HandshakeFlyweight.maxPayload(in, offset));
+        peerMaxData = Math.max(peerMaxData, HandshakeFlyweight.receiveWindow(in, offset));
+        peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), HandshakeFlyweight.idleTimeoutMs(in, offset) * 1_000_000L);
     }
 
     private void recutQueued() {

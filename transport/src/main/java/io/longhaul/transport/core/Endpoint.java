@@ -133,16 +133,10 @@ public final class Endpoint {
         if (length < HandshakeFlyweight.LENGTH) {
             return DropReason.TRUNCATED.ordinal();
         }
-        final long peer = HandshakeFlyweight.sourceId(in, offset);
-        final int pathCount = HandshakeFlyweight.pathCount(in, offset);
-        final int maxPayload = HandshakeFlyweight.maxPayload(in, offset);
-        final long window = HandshakeFlyweight.receiveWindow(in, offset);
-        final int idleMs = HandshakeFlyweight.idleTimeoutMs(in, offset);
-        final int maxMessage = HandshakeFlyweight.maxMessageBytes(in, offset);
-        if (destination != 0 || peer == 0 || pathCount < 1 || pathCount > PacketFlyweight.MAX_PATHS
-            || maxPayload < 64 || window < 0 || idleMs <= 0 || maxMessage < 1 || PacketFlyweight.pathId(in, offset) != 0) {
+        if (destination != 0 || PacketFlyweight.pathId(in, offset) != 0 || !HandshakeFlyweight.parametersValid(in, offset)) {
             return DropReason.BAD_FIELD.ordinal();
         }
+        final long peer = HandshakeFlyweight.sourceId(in, offset);
         final Connection existing = byPeerId.get(peer);
         if (existing != null) {
             existing.onRepeatedInit(nowNs, from);
@@ -151,8 +145,9 @@ public final class Endpoint {
         if (!acceptIncoming) {
             return DropReason.UNKNOWN_CONNECTION.ordinal();
         }
-        final Connection c = new Connection(this, config, handler, newId(), false, null, pathCount, nowNs);
-        c.onAcceptedInit(nowNs, peer, maxPayload, window, idleMs, maxMessage, from);
+        final Connection c = new Connection(this, config, handler, newId(), false, null,
+            HandshakeFlyweight.pathCount(in, offset), nowNs);
+        c.onAcceptedInit(nowNs, in, offset, from);
         connections.put(c.localId(), c);
         byPeerId.put(peer, c);
         handler.onEstablished(c);

@@ -42,6 +42,18 @@ public final class HandshakeFlyweight {
         return Bytes.getInt(buffer, offset + MAX_MESSAGE_OFFSET);
     }
 
+    /**
+     * @return whether the transport parameters are in range: a non-zero source id, 1 to
+     *         {@link PacketFlyweight#MAX_PATHS} paths, a payload of at least 64 bytes, a
+     *         non-negative window, a positive idle timeout and maximum message size.
+     */
+    public static boolean parametersValid(final ByteBuffer buffer, final int offset) {
+        final int paths = pathCount(buffer, offset);
+        return sourceId(buffer, offset) != 0 && paths >= 1 && paths <= PacketFlyweight.MAX_PATHS
+            && maxPayload(buffer, offset) >= 64 && receiveWindow(buffer, offset) >= 0
+            && idleTimeoutMs(buffer, offset) > 0 && maxMessageBytes(buffer, offset) >= 1;
+    }
+
     public static long sourceId(final ByteBuffer buffer, final int offset) {
         return Bytes.getLong(buffer, offset + SOURCE_ID_OFFSET);
     }
