@@ -293,6 +293,27 @@ public final class Transport implements AutoCloseable {
         return driver.call(() -> driver.endpoint().connections().size(), CLOSE_TIMEOUT_NS);
     }
 
+    /**
+     * How late the driver's timers have fired since the transport opened (fire time minus the
+     * deadline the protocol asked for), in nanoseconds.
+     *
+     * @param samples timer wake-ups measured.
+     * @param p50Ns   median lateness.
+     * @param p99Ns   99th percentile.
+     * @param maxNs   largest.
+     */
+    public record TimerLateness(long samples, long p50Ns, long p99Ns, long maxNs) {
+    }
+
+    /** @return the driver's timer lateness so far (the pacer sizes its bucket by it). */
+    public TimerLateness timerLateness() {
+        final org.HdrHistogram.Histogram h = driver.call(driver::timerLateness, CLOSE_TIMEOUT_NS);
+        if (h.getTotalCount() == 0) {
+            return new TimerLateness(0, 0, 0, 0);
+        }
+        return new TimerLateness(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue());
+    }
+
     /** Counters of the egress link emulator (all zero without emulation). */
     public EmulatorCounters emulatorCounters() {
         final long[] c = driver.call(driver::emulatorCounters, CLOSE_TIMEOUT_NS);

@@ -44,6 +44,12 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>{@link #maxPayloadBytes}</td><td>longhaul.maxPayload</td><td>fits 1500 MTU</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #receiveWindowBytes}</td><td>longhaul.receiveWindow</td><td>256M</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #idleTimeoutNs}</td><td>longhaul.idleTimeout</td><td>30s</td><td>see CoreConfig</td></tr>
+ * <tr><td>{@link CoreConfig#pacingQuantumNs}</td><td>longhaul.pacingQuantum</td><td>1ms</td><td>[1us, 100ms]:
+ * the pacer's send quantum, in time at the pacing rate (one wake-up, one batch)</td></tr>
+ * <tr><td>{@link CoreConfig#pacingMaxBurstNs}</td><td>longhaul.pacingMaxBurst</td><td>2ms</td><td>[1us, 1s]:
+ * the most a late wake-up may send at once, in time at the pacing rate</td></tr>
+ * <tr><td>{@link CoreConfig#timerGranularityNs}</td><td>longhaul.timerGranularity</td><td>250us</td><td>[1us,
+ * 100ms]: the smallest loss and probe timer</td></tr>
  * </table>
  */
 public final class TransportContext {
@@ -138,6 +144,15 @@ public final class TransportContext {
         }
         if ((v = prop("idleTimeout")) != null) {
             coreConfig.idleTimeoutNs(Units.parseDurationNs(PREFIX + "idleTimeout", v));
+        }
+        if ((v = prop("pacingQuantum")) != null) {
+            coreConfig.pacingQuantumNs(Units.parseDurationNs(PREFIX + "pacingQuantum", v));
+        }
+        if ((v = prop("pacingMaxBurst")) != null) {
+            coreConfig.pacingMaxBurstNs(Units.parseDurationNs(PREFIX + "pacingMaxBurst", v));
+        }
+        if ((v = prop("timerGranularity")) != null) {
+            coreConfig.timerGranularityNs(Units.parseDurationNs(PREFIX + "timerGranularity", v));
         }
     }
 

@@ -53,7 +53,7 @@ public final class SimCluster implements AutoCloseable {
         final int n = topology.size();
         for (int r = 0; r < n; r++) {
             final SimFabric f = new SimFabric(r, n);
-            f.node = net.addNode("rank" + r, copy(config).connectionIdSeed(seed * 1_000_003L + r), f);
+            f.node = net.addNode("rank" + r, config.copy().connectionIdSeed(seed * 1_000_003L + r), f);
             fabrics.add(f);
         }
         for (int a = 0; a < n; a++) {
@@ -83,14 +83,6 @@ public final class SimCluster implements AutoCloseable {
         return new SimCluster(Topology.flat(ranks), spec, spec, seed, new CoreConfig());
     }
 
-    private static CoreConfig copy(final CoreConfig c) {
-        return new CoreConfig().maxPayloadBytes(c.maxPayloadBytes()).receiveWindowBytes(c.receiveWindowBytes())
-            .congestionControl(c.congestionControl()).initialRttNs(c.initialRttNs()).maxAckDelayNs(c.maxAckDelayNs())
-            .ackEveryPackets(c.ackEveryPackets()).idleTimeoutNs(c.idleTimeoutNs()).handshakeRetryNs(c.handshakeRetryNs())
-            .handshakeAttempts(c.handshakeAttempts()).timerGranularityNs(c.timerGranularityNs())
-            .packetThreshold(c.packetThreshold()).maxPacketsInFlight(c.maxPacketsInFlight())
-            .pacingBurstNs(c.pacingBurstNs()).initialWindowPackets(c.initialWindowPackets());
-    }
 
     private boolean allEstablished() {
         for (final SimFabric f : fabrics) {

@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -309,7 +310,7 @@ final class PerfCommand implements Callable<Integer> {
                 out.flush();
                 final Session session = sender.connect(target, paths);
                 final Result result = transfer(s, session);
-                report(s, result, sender);
+                report(s, result, sender, receiverTransport);
                 session.close("perf done");
                 return result.error == null ? 0 : LonghaulCli.EXIT_FAILURE;
             }
@@ -433,7 +434,7 @@ final class PerfCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private void report(final Settings s, final Result r, final Transport sender) throws IOException {
+    private void report(final Settings s, final Result r, final Transport sender, final Transport receiver) throws IOException {
         final double seconds = r.elapsedNs / 1e9;
         final double goodput = r.bytes * 8 / seconds;
         final Histogram h = r.rttUs;
@@ -444,6 +445,18 @@ final class PerfCommand implements Callable<Integer> {
         if (rtt) {
             out.printf("rtt min/p50/p99/max = %.3f/%.3f/%.3f/%.3f ms (smoothed, per path, sampled every 10 ms)%n",
                 h.getMinValue() / 1e3, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3);
+        }
+        final Transport.TimerLateness senderTimers = sender.timerLateness();
+        final Transport.TimerLateness receiverTimers = receiver == null ? null : receiver.timerLateness();
+        out.printf("timer lateness p50/p99/max = %s (sender, %d wake-ups)%n", lateness(senderTimers), senderTimers.samples());
+        if (receiverTimers != null) {
+            out.printf("timer lateness p50/p99/max = %s (receiver, %d wake-ups)%n", lateness(receiverTimers), receiverTimers.samples());
+        }
+        final long pacerLostNs = r.last == null ? 0 : r.last.sum(PathStats::pacerLostNs);
+        final long hostLimited = r.last == null ? 0 : r.last.sum(PathStats::hostLimitedSends);
+        if (hostLimited > 0) {
+            out.printf("pacer: %s of sending time lost to wake-ups later than its bucket covers (%d times; "
+                + "those rate samples were marked application-limited)%n", Units.formatDuration(pacerLostNs), hostLimited);
         }
         if (r.abandoned > 0) {
             out.printf("%d messages still outstanding 2 s after the end were abandoned (not counted)%n", r.abandoned);
@@ -468,6 +481,12 @@ final class PerfCommand implements Callable<Integer> {
             rttMap.put("max", rtt ? h.getMaxValue() : null);
             rttMap.put("source", "smoothed RTT of every path sampled every 10 ms");
             m.put("rtt_us", rttMap);
+            m.put("timer_lateness_us", latenessMap(senderTimers));
+            if (receiverTimers != null) {
+                m.put("receiver_timer_lateness_us", latenessMap(receiverTimers));
+            }
+            m.put("pacer_lost_us", pacerLostNs / 1_000);
+            m.put("pacer_host_limited_sends", hostLimited);
             m.put("cc", cc);
             m.put("link", s.link().isPerfect() ? "none" : s.link().toString());
             m.put("paths", paths);
@@ -478,6 +497,20 @@ final class PerfCommand implements Callable<Integer> {
             m.put("error", r.error);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, m);
         }
+    }
+
+    private static String lateness(final Transport.TimerLateness t) {
+        return t.samples() == 0 ? "-" : String.format(Locale.ROOT, "%.1f/%.1f/%.1f us", t.p50Ns() / 1e3, t.p99Ns() / 1e3, t.maxNs() / 1e3);
+    }
+
+    private static Map<String, Object> latenessMap(final Transport.TimerLateness t) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("samples", t.samples());
+        m.put("p50", t.p50Ns() / 1_000.0);
+        m.put("p99", t.p99Ns() / 1_000.0);
+        m.put("max", t.maxNs() / 1_000.0);
+        m.put("source", "driver timer fire time minus the deadline the protocol asked for");
+        return m;
     }
 
     private static String describe(final LinkSpec spec) {

@@ -79,6 +79,13 @@ public final class BbrCongestionControl implements CongestionControl {
      * pooled until the measurement is statistically meaningful.
      */
     public static final int LOSS_EPOCH_MIN_PACKETS = 500;
+    /**
+     * Standard deviations above the loss threshold a measured loss rate must lie before it counts as
+     * congestion ({@link #lossExceedsThreshold}). Random loss at half the threshold then passes for
+     * congestion with a probability below 1e-4 per measurement even over 100 packets, while a
+     * queue overflow (tens of percent of a round) is recognised at once.
+     */
+    public static final double LOSS_SIGNIFICANCE_SIGMAS = 3.0;
     /** Multiplicative decrease of the loss-based bounds. */
     public static final double BETA = 0.7;
     /** Headroom kept below inflight_hi while cruising. */
@@ -156,6 +163,9 @@ public final class BbrCongestionControl implements CongestionControl {
     private long epochLostBytes;
     private long epochLatestBw;
     private boolean cwndLimitedInRound;
+    /** Bytes delivered and lost since the current bandwidth probe began (REFILL), for inflight_hi. */
+    private long probeDeliveredBytes;
+    private long probeLostBytes;
 
     // Loss bounds on inflight.
     private long inflightHi = INFINITE;
@@ -169,6 +179,11 @@ public final class BbrCongestionControl implements CongestionControl {
     private boolean filledPipe;
     private long fullBw;
     private int fullBwCount;
+
+    // ProbeBW_UP's own plateau detector (draft-ietf-ccwg-bbr: full_bw_now, reset on entering UP).
+    private long upFullBw;
+    private int upFullBwCount;
+    private boolean upFullBwNow;
 
     // ProbeBW timing.
     private long cycleStampNs;
@@ -234,6 +249,7 @@ public final class BbrCongestionControl implements CongestionControl {
         updateRound(ack);
         updateMaxBw(ack);
         roundDeliveredBytes += acked;
+        probeDeliveredBytes += acked;
         if (roundStart) {
             endOfRound(ack.appLimited());
         }
@@ -254,8 +270,9 @@ public final class BbrCongestionControl implements CongestionControl {
     public void onLoss(final long nowNs, final LossSample loss) {
         final long lost = Math.max(0, loss.lostBytes());
         roundLostBytes += lost;
+        probeLostBytes += lost;
         roundLossEvents += Math.max(1, loss.lostPackets());
-        if (bwProbeSamples && isInflightTooHigh(loss.inflightAtSendBytes())) {
+        if (bwProbeSamples && isInflightTooHigh()) {
             handleInflightTooHigh(nowNs, loss.inflightAtSendBytes());
         }
         if (loss.persistentCongestion()) {
@@ -348,8 +365,7 @@ public final class BbrCongestionControl implements CongestionControl {
 
     /** Once per round: Startup's plateau and loss checks, and the loss-driven lower bounds. */
     private void endOfRound(final boolean appLimited) {
-        final long roundTotal = roundDeliveredBytes + roundLostBytes;
-        final boolean lossyRound = roundLostBytes > 0 && roundLostBytes > lossThreshold * roundTotal;
+        final boolean lossyRound = lossExceedsThreshold(roundLostBytes, roundDeliveredBytes + roundLostBytes);
 
         if (!filledPipe && !appLimited) {
             final long maxBw = maxBandwidthBytesPerSecond();
@@ -358,6 +374,19 @@ public final class BbrCongestionControl implements CongestionControl {
                 fullBwCount = 0;
             } else if (++fullBwCount >= FULL_BW_ROUNDS) {
                 filledPipe = true;
+            }
+        }
+        if (mode == Mode.PROBE_BW_UP && !appLimited && !upFullBwNow) {
+            final long maxBw = maxBandwidthBytesPerSecond();
+            if (cwndLimitedInRound && inflightHi != INFINITE && cwndBytes >= inflightHi) {
+                // Bandwidth is bounded by inflight_hi, which is still being raised: not a plateau.
+                upFullBw = maxBw;
+                upFullBwCount = 0;
+            } else if (maxBw >= upFullBw * FULL_BW_GROWTH) {
+                upFullBw = maxBw;
+                upFullBwCount = 0;
+            } else if (++upFullBwCount >= FULL_BW_ROUNDS) {
+                upFullBwNow = true;
             }
         }
         if (mode == Mode.STARTUP && !filledPipe && lossyRound && roundLossEvents >= STARTUP_FULL_LOSS_COUNT) {
@@ -369,7 +398,7 @@ public final class BbrCongestionControl implements CongestionControl {
         epochLatestBw = Math.max(epochLatestBw, roundLatestBw);
         final long epochTotal = epochDeliveredBytes + epochLostBytes;
         if (epochTotal >= (long) LOSS_EPOCH_MIN_PACKETS * mss) {
-            final boolean lossyEpoch = epochLostBytes > lossThreshold * epochTotal;
+            final boolean lossyEpoch = lossExceedsThreshold(epochLostBytes, epochTotal);
             if (lossyEpoch && !isProbingBw()) {
                 if (bwLo == INFINITE) {
                     bwLo = maxBandwidthBytesPerSecond();
@@ -388,6 +417,7 @@ public final class BbrCongestionControl implements CongestionControl {
         roundDeliveredBytes = 0;
         roundLostBytes = 0;
         roundLossEvents = 0;
+        cwndLimitedInRound = false;
     }
 
     private void updateModel() {
@@ -398,8 +428,30 @@ public final class BbrCongestionControl implements CongestionControl {
         return mode == Mode.STARTUP || mode == Mode.PROBE_BW_REFILL || mode == Mode.PROBE_BW_UP;
     }
 
-    private boolean isInflightTooHigh(final long inflightAtSendBytes) {
-        return roundLostBytes > lossThreshold * Math.max(inflightAtSendBytes, mss);
+    /**
+     * The draft's IsInflightTooHigh compares the bytes lost with {@code loss_thresh} times the
+     * inflight at the lost packet's send, per packet; at a window of a few dozen packets one random
+     * loss is already "too high". Here the loss rate over the whole probe so far must be
+     * significantly above the threshold ({@link #lossExceedsThreshold}).
+     */
+    private boolean isInflightTooHigh() {
+        return lossExceedsThreshold(probeLostBytes, probeDeliveredBytes + probeLostBytes);
+    }
+
+    /**
+     * Whether {@code lostBytes} of {@code totalBytes} is a loss rate above {@code loss_thresh} beyond
+     * random variation: the lost packets exceed the threshold's expectation by more than
+     * {@value #LOSS_SIGNIFICANCE_SIGMAS} binomial standard deviations. Over a few packets this asks
+     * for several losses; over thousands it converges to the plain rate comparison.
+     */
+    boolean lossExceedsThreshold(final long lostBytes, final long totalBytes) {
+        if (lostBytes <= 0 || totalBytes <= 0) {
+            return false;
+        }
+        final double packets = (double) totalBytes / mss;
+        final double lost = (double) lostBytes / mss;
+        final double expected = lossThreshold * packets;
+        return lost > expected + LOSS_SIGNIFICANCE_SIGMAS * Math.sqrt(expected * (1 - lossThreshold));
     }
 
     private void handleInflightTooHigh(final long nowNs, final long inflightAtSendBytes) {
@@ -451,6 +503,8 @@ public final class BbrCongestionControl implements CongestionControl {
     private void startProbeBwRefill() {
         bwLo = INFINITE;
         inflightLo = INFINITE;
+        probeDeliveredBytes = 0;
+        probeLostBytes = 0;
         bwProbeUpRounds = 0;
         bwProbeUpAcks = 0;
         ackPhase = AckPhase.REFILLING;
@@ -467,6 +521,9 @@ public final class BbrCongestionControl implements CongestionControl {
         mode = Mode.PROBE_BW_UP;
         pacingGain = PROBE_UP_PACING_GAIN;
         cwndGain = PROBE_UP_CWND_GAIN;
+        upFullBw = maxBandwidthBytesPerSecond();
+        upFullBwCount = 0;
+        upFullBwNow = false;
         raiseInflightHiSlope();
     }
 
@@ -494,7 +551,7 @@ public final class BbrCongestionControl implements CongestionControl {
                 }
                 break;
             case PROBE_BW_UP:
-                if (nowNs - cycleStampNs > minRttOrDefaultNs() && inflight > inflightBytes(maxBandwidthBytesPerSecond(), PROBE_UP_PACING_GAIN)) {
+                if (upFullBwNow) {
                     startProbeBwDown(nowNs);
                 }
                 break;
@@ -683,10 +740,6 @@ public final class BbrCongestionControl implements CongestionControl {
 
     private long probeRttCwndBytes() {
         return Math.max(bdpBytes(bw, PROBE_RTT_CWND_GAIN), minPipeCwndBytes);
-    }
-
-    private long minRttOrDefaultNs() {
-        return minRttNs == INFINITE ? 1_000_000L : minRttNs;
     }
 
     private long nextRandom() {

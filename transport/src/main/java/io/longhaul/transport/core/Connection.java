@@ -823,6 +823,7 @@ public final class Connection {
     private long sendData(final long nowNs, final DatagramSink sink) {
         final int n = paths.length;
         final int datagram = config.maxDatagramBytes();
+        final boolean dataWaiting = !retransmitQueue.isEmpty() || !sendQueue.isEmpty();
         long nextPace = Long.MAX_VALUE;
         while (true) {
             Path chosen = null;
@@ -836,10 +837,14 @@ public final class Connection {
                     break;
                 }
                 if (p.sent.bytesInFlight() + datagram > p.congestionWindow()) {
+                    p.pacer.release();
                     continue;
                 }
-                if (!p.pacerReady(nowNs)) {
-                    nextPace = Math.min(nextPace, p.nextSendTimeNs);
+                if (!p.pacer.ready(nowNs)) {
+                    if (dataWaiting) {
+                        p.pacer.hold();
+                    }
+                    nextPace = Math.min(nextPace, Math.max(p.pacerWakeNs(config), p.pacer.nextSendTimeNs()));
                     continue;
                 }
                 chosen = p;
@@ -856,6 +861,7 @@ public final class Connection {
                 }
                 for (final Path p : paths) {
                     p.sent.onAppLimited();
+                    p.pacer.release();
                 }
                 return nextPace;
             }
@@ -928,6 +934,7 @@ public final class Connection {
         if (payloadLength > 0) {
             out.put(DataFlyweight.HEADER_LENGTH, m.payload, m.chunkOffset(chunk), payloadLength);
         }
+        beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, m, chunk);
         onPacketSent(nowNs, path, length);
         endpoint.emit(sink, path.remoteAddress, path.id, length);
@@ -938,9 +945,22 @@ public final class Connection {
         final ByteBuffer out = endpoint.out();
         PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_PING, path.id, peerId, pn);
         final int length = PacketFlyweight.HEADER_LENGTH;
+        beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, null, -1);
         onPacketSent(nowNs, path, length);
         endpoint.emit(sink, path.remoteAddress, path.id, length);
+    }
+
+    /**
+     * Charges the pacer (probes bypass it) before the packet is recorded, so that when the host was
+     * too late to send at the pacing rate this very packet, whose rate sample spans the gap, is
+     * marked application-limited.
+     */
+    private void beforePacketSent(final long nowNs, final Path path, final int length) {
+        if (path.probesPending == 0
+            && path.chargePacer(nowNs, length, config, endpoint.timerLateness().estimateNs())) {
+            path.sent.onAppLimited();
+        }
     }
 
     private void onPacketSent(final long nowNs, final Path path, final int length) {
@@ -948,8 +968,6 @@ public final class Connection {
         path.bytesSent += length;
         if (path.probesPending > 0) {
             path.probesPending--;
-        } else {
-            path.onPaced(nowNs, length, config.pacingBurstNs());
         }
         path.cc.onPacketSent(nowNs, length, path.sent.bytesInFlight());
         lastActivityNs = nowNs;

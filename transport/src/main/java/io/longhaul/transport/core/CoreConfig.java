@@ -27,7 +27,8 @@ public final class CoreConfig {
     private long timerGranularityNs = TimeUnit.MICROSECONDS.toNanos(250);
     private int packetThreshold = 3;
     private int maxPacketsInFlight = 1 << 21;
-    private long pacingBurstNs = TimeUnit.MICROSECONDS.toNanos(100);
+    private long pacingQuantumNs = TimeUnit.MILLISECONDS.toNanos(1);
+    private long pacingMaxBurstNs = TimeUnit.MILLISECONDS.toNanos(2);
     private int initialWindowPackets = 10;
     private long connectionIdSeed = 0x5DEECE66DL;
 
@@ -164,13 +165,30 @@ public final class CoreConfig {
         return this;
     }
 
-    public long pacingBurstNs() {
-        return pacingBurstNs;
+    public long pacingQuantumNs() {
+        return pacingQuantumNs;
     }
 
-    /** How far a pacer may catch up after falling behind (allows timer slack in real drivers). */
-    public CoreConfig pacingBurstNs(final long value) {
-        pacingBurstNs = value;
+    /**
+     * The send quantum, in time at the pacing rate (default 1 ms, as BBR's): a paced sender is woken
+     * when this much credit is due and sends it as one batch (clamped to [2 datagrams, 64 KiB]).
+     */
+    public CoreConfig pacingQuantumNs(final long value) {
+        pacingQuantumNs = value;
+        return this;
+    }
+
+    public long pacingMaxBurstNs() {
+        return pacingMaxBurstNs;
+    }
+
+    /**
+     * Upper bound on the pacer's bucket, in time at the pacing rate (default 2 ms). The bucket
+     * covers one quantum plus the driver's measured timer lateness, so a late wake-up does not cost
+     * rate; this bounds the burst a very late one may send.
+     */
+    public CoreConfig pacingMaxBurstNs(final long value) {
+        pacingMaxBurstNs = value;
         return this;
     }
 
@@ -191,6 +209,29 @@ public final class CoreConfig {
     public CoreConfig connectionIdSeed(final long value) {
         connectionIdSeed = value;
         return this;
+    }
+
+    /** @return an independent copy of every knob. */
+    public CoreConfig copy() {
+        final CoreConfig c = new CoreConfig();
+        c.maxPayloadBytes = maxPayloadBytes;
+        c.receiveWindowBytes = receiveWindowBytes;
+        c.maxMessageBytes = maxMessageBytes;
+        c.congestionControl = congestionControl;
+        c.initialRttNs = initialRttNs;
+        c.maxAckDelayNs = maxAckDelayNs;
+        c.ackEveryPackets = ackEveryPackets;
+        c.idleTimeoutNs = idleTimeoutNs;
+        c.handshakeRetryNs = handshakeRetryNs;
+        c.handshakeAttempts = handshakeAttempts;
+        c.timerGranularityNs = timerGranularityNs;
+        c.packetThreshold = packetThreshold;
+        c.maxPacketsInFlight = maxPacketsInFlight;
+        c.pacingQuantumNs = pacingQuantumNs;
+        c.pacingMaxBurstNs = pacingMaxBurstNs;
+        c.initialWindowPackets = initialWindowPackets;
+        c.connectionIdSeed = connectionIdSeed;
+        return c;
     }
 
     /**
@@ -215,7 +256,8 @@ public final class CoreConfig {
         if (Integer.bitCount(maxPacketsInFlight) != 1) {
             throw new IllegalArgumentException("maxPacketsInFlight must be a power of two, got " + maxPacketsInFlight);
         }
-        range("pacingBurstNs", pacingBurstNs, 0, 1_000_000_000L);
+        range("pacingQuantumNs", pacingQuantumNs, 1_000, 100_000_000L);
+        range("pacingMaxBurstNs", pacingMaxBurstNs, 1_000, 1_000_000_000L);
         range("initialWindowPackets", initialWindowPackets, 2, 1 << 16);
         if (congestionControl == null || congestionControl.isBlank()) {
             throw new IllegalArgumentException("congestionControl must name an algorithm");
@@ -237,6 +279,7 @@ public final class CoreConfig {
             + ", idleTimeoutNs=" + idleTimeoutNs + ", handshakeRetryNs=" + handshakeRetryNs
             + ", handshakeAttempts=" + handshakeAttempts + ", timerGranularityNs=" + timerGranularityNs
             + ", packetThreshold=" + packetThreshold + ", maxPacketsInFlight=" + maxPacketsInFlight
-            + ", pacingBurstNs=" + pacingBurstNs + ", initialWindowPackets=" + initialWindowPackets + '}';
+            + ", pacingQuantumNs=" + pacingQuantumNs + ", pacingMaxBurstNs=" + pacingMaxBurstNs
+            + ", initialWindowPackets=" + initialWindowPackets + '}';
     }
 }

@@ -1,5 +1,6 @@
 package io.longhaul.transport.core;
 
+import io.longhaul.transport.path.TimerLateness;
 import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -31,6 +32,7 @@ public final class Endpoint {
     private final ByteBuffer out;
     private final long[] drops = new long[DropReason.values().length];
     private final List<Connection> closed = new ArrayList<>();
+    private final TimerLateness timerLateness = new TimerLateness();
     private boolean acceptIncoming = true;
     private long datagramsReceived;
     private long datagramsAccepted;
@@ -45,6 +47,19 @@ public final class Endpoint {
 
     public CoreConfig config() {
         return config;
+    }
+
+    /**
+     * The driver's timer, due at {@code deadlineNs} (the time {@link #poll} last asked for), ran at
+     * {@code nowNs}. Pacers size their buckets by how late timers fire; call it before the poll.
+     */
+    public void onTimer(final long deadlineNs, final long nowNs) {
+        timerLateness.record(deadlineNs, nowNs);
+    }
+
+    /** @return how late this endpoint's timers fire, as measured by {@link #onTimer}. */
+    public TimerLateness timerLateness() {
+        return timerLateness;
     }
 
     /** Whether HANDSHAKE_INIT from new peers creates connections (true by default). */

@@ -3,6 +3,7 @@ package io.longhaul.transport.core;
 import io.longhaul.transport.cc.AckSample;
 import io.longhaul.transport.cc.CongestionControl;
 import io.longhaul.transport.cc.LossSample;
+import io.longhaul.transport.path.Pacer;
 import io.longhaul.transport.protocol.AckFlyweight;
 import io.longhaul.transport.recovery.ReceivedPacketTracker;
 import io.longhaul.transport.recovery.RttEstimator;
@@ -26,8 +27,7 @@ final class Path {
     final CongestionControl cc;
     final AckSample ackSample = new AckSample();
     final LossSample lossSample = new LossSample();
-
-    long nextSendTimeNs;
+    final Pacer pacer = new Pacer();
     /** Packet reordering tolerated before loss; raised once reordering has caused a spurious repair. */
     int packetThreshold;
     /** Extra time added to the loss delay once reordering has been seen (RACK's reorder window). */
@@ -63,19 +63,37 @@ final class Path {
         return cc.congestionWindowBytes();
     }
 
-    /** @return whether the pacer lets a packet go at {@code nowNs}. */
-    boolean pacerReady(final long nowNs) {
-        return nextSendTimeNs - nowNs <= 0;
+    /** @return whether the congestion controller paces (else the pacer always lets packets go). */
+    private boolean paced(final long rate) {
+        return rate != CongestionControl.UNPACED && rate > 0;
     }
 
-    void onPaced(final long nowNs, final int bytes, final long burstNs) {
+    /** @return when the pacer next has a send quantum for this path. */
+    long pacerWakeNs(final CoreConfig config) {
         final long rate = cc.pacingRateBytesPerSecond();
-        if (rate == CongestionControl.UNPACED || rate <= 0) {
-            nextSendTimeNs = nowNs;
-            return;
+        if (!paced(rate)) {
+            return Long.MIN_VALUE;
         }
-        final long start = Math.max(nextSendTimeNs, nowNs - burstNs);
-        nextSendTimeNs = start + (long) (bytes * 1e9 / rate);
+        final int datagram = config.maxDatagramBytes();
+        return pacer.wakeTimeNs(rate, Pacer.quantumBytes(rate, config.pacingQuantumNs(), datagram), datagram);
+    }
+
+    /**
+     * Charges a packet about to be sent to the pacer.
+     *
+     * @return whether the pacer lost credit while it held the sender back: the host, not the
+     *         network, limited the sending rate.
+     */
+    boolean chargePacer(final long nowNs, final int bytes, final CoreConfig config, final long timerLatenessNs) {
+        final long rate = cc.pacingRateBytesPerSecond();
+        if (!paced(rate)) {
+            return pacer.onSent(nowNs, bytes, CongestionControl.UNPACED, 0);
+        }
+        final int datagram = config.maxDatagramBytes();
+        final long quantum = Pacer.quantumBytes(rate, config.pacingQuantumNs(), datagram);
+        final long depth = Pacer.depthNs(rate, quantum, timerLatenessNs, config.pacingMaxBurstNs(),
+            cc.congestionWindowBytes(), datagram);
+        return pacer.onSent(nowNs, bytes, rate, depth);
     }
 
     /**
@@ -110,6 +128,6 @@ final class Path {
         return new PathStats(id, cc.name(), packetsSent, bytesSent, packetsReceived, bytesReceived,
             retransmittedPackets, sent.totalLostPackets(), sent.spuriousRetransmissions(), acksSent, acksReceived,
             rtt.minRttNs(), rtt.smoothedRttNs(), rtt.rttVarNs(), cc.congestionWindowBytes(),
-            cc.pacingRateBytesPerSecond(), sent.bytesInFlight(), ptoTotal);
+            cc.pacingRateBytesPerSecond(), sent.bytesInFlight(), ptoTotal, pacer.lostNs(), pacer.hostLimitedSends());
     }
 }

@@ -21,6 +21,9 @@ package io.longhaul.transport.core;
  * @param pacingRateBytesPerSecond current pacing rate (Long.MAX_VALUE when unpaced).
  * @param bytesInFlight            bytes sent and neither acknowledged nor declared lost.
  * @param ptoCount                 probe timeouts fired.
+ * @param pacerLostNs              pacing time lost because the host woke the sender later than the
+ *                                 pacer's bucket could cover (see {@link io.longhaul.transport.path.Pacer}).
+ * @param hostLimitedSends         sends after such a loss (their rate samples are application-limited).
  */
 public record PathStats(
     int pathId,
@@ -40,5 +43,7 @@ public record PathStats(
     long congestionWindowBytes,
     long pacingRateBytesPerSecond,
     long bytesInFlight,
-    long ptoCount) {
+    long ptoCount,
+    long pacerLostNs,
+    long hostLimitedSends) {
 }

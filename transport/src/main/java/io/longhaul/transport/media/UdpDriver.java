@@ -23,6 +23,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.HdrHistogram.Histogram;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.net.InetSocketAddress;
@@ -51,7 +52,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * endpoint is polled once; every datagram one poll produces is written, then each socket is flushed
  * once.</li>
  * <li><b>Timers</b>: one scheduled task, re-armed at the endpoint's next deadline when that is
- * earlier than the armed one (a later one just lets the early wake-up poll and re-arm).</li>
+ * earlier than the armed one (a later one just lets the early wake-up poll and re-arm). No slack
+ * is added: the pacer asks for a wake-up when a whole send quantum is due. Each wake-up's lateness
+ * (fire time minus deadline) goes to the endpoint, whose pacers size their buckets by it, and to a
+ * histogram ({@link #timerLateness}).</li>
  * <li><b>Other threads</b> hand work over through a bounded JCTools MPSC queue
  * ({@link #submit}); the loop is woken with {@code execute} only when no wake-up is pending.</li>
  * </ul>
@@ -76,12 +80,8 @@ public final class UdpDriver {
             System.setProperty(EPOLL_WAIT_THRESHOLD_PROP, "0");
         }
     }
-    /**
-     * Timers fire this much after the core's deadline. The pacer lets a late sender catch up by up
-     * to {@code pacingBurstNs}, so one wake-up sends a few packets instead of one: at 1 Gbit/s a
-     * 1472-byte packet leaves every 12 us, and a wake-up per packet costs more CPU than the packet.
-     */
-    static final long TIMER_SLACK_NS = 40_000;
+    /** Largest timer lateness the histogram tells apart (longer ones count as this). */
+    private static final long MAX_TRACKED_LATENESS_NS = 10_000_000_000L;
     private static final AtomicBoolean BUFFER_WARNING_GIVEN = new AtomicBoolean();
     /** Receive slot per datagram when GRO may hand over a coalesced batch of up to 64 KiB. */
     private static final int GRO_SLOT_BYTES = 65_536;
@@ -143,6 +143,7 @@ public final class UdpDriver {
     private final DatagramSink sink = UdpDriver::route;
     private ScheduledFuture<?> timer;
     private long timerAtNs;
+    private final Histogram lateness = new Histogram(1, MAX_TRACKED_LATENESS_NS, 2);
     private int nextPortIndex;
     private volatile boolean closed;
     private long socketErrors;
@@ -379,12 +380,24 @@ public final class UdpDriver {
             timer.cancel(false);
         }
         timerAtNs = next;
-        timer = loop.schedule(timerTask, Math.max(0, next - nowNs) + TIMER_SLACK_NS, TimeUnit.NANOSECONDS);
+        timer = loop.schedule(timerTask, Math.max(0, next - nowNs), TimeUnit.NANOSECONDS);
     }
 
     private void onTimer() {
         timer = null;
+        final long nowNs = System.nanoTime();
+        lateness.recordValue(Math.min(MAX_TRACKED_LATENESS_NS, Math.max(1, nowNs - timerAtNs)));
+        endpoint.onTimer(timerAtNs, nowNs);
         runPoll();
+    }
+
+    /**
+     * How late this driver's timers fired (fire time minus the deadline asked for), since the start.
+     *
+     * @return a copy, safe to read on any thread; call on the loop, or through {@link #call}.
+     */
+    public Histogram timerLateness() {
+        return lateness.copy();
     }
 
     private void drainCommands() {

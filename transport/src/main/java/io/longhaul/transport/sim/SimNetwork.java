@@ -6,6 +6,7 @@ import io.longhaul.transport.core.DatagramSink;
 import io.longhaul.transport.core.Endpoint;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class SimNetwork {
     private static final int KIND_DELIVER = 0;
     private static final int KIND_WAKE = 1;
     private static final int KIND_ACTION = 2;
+    private static final int KIND_RESUME = 3;
 
     private static final class Event {
         final long timeNs;
@@ -42,9 +44,19 @@ public final class SimNetwork {
         final byte[] data;
         final SimAddress from;
         final Runnable action;
+        /** The node's wake-up latency has been paid for this event (it was deferred once already). */
+        final boolean woken;
+        /** When the event was first due (a deferred timer's deadline). */
+        final long dueNs;
 
         Event(final long timeNs, final long seq, final int kind, final SimNode node, final byte[] data,
               final SimAddress from, final Runnable action) {
+            this(timeNs, seq, kind, node, data, from, action, false, timeNs);
+        }
+
+        Event(final long timeNs, final long seq, final int kind, final SimNode node, final byte[] data,
+              final SimAddress from, final Runnable action, final boolean woken, final long dueNs) {
+            this.dueNs = dueNs;
             this.timeNs = timeNs;
             this.seq = seq;
             this.kind = kind;
@@ -52,22 +64,47 @@ public final class SimNetwork {
             this.data = data;
             this.from = from;
             this.action = action;
+            this.woken = woken;
         }
     }
 
-    /** One simulated host: a transport endpoint with its own wake-up timer. */
+    /** One simulated host: a transport endpoint with its own wake-up timer, on a modelled machine. */
     public final class SimNode {
         private final int index;
         private final String name;
         private final Endpoint endpoint;
         private long wakeAtNs = Long.MAX_VALUE;
         private final DatagramSink sink;
+        /** Null on an ideal machine, so exact runs take exactly the paths they always took. */
+        private final MachineModel.State machine;
+        /** When the datagram being sent leaves the host (after the CPU cost of those before it). */
+        private long txNs;
+        private long lateWakeups;
+        private long maxWakeLatenessNs;
+        /** Datagrams that arrived while the node could not run, in arrival order (a RESUME is due while not empty). */
+        private final ArrayDeque<Event> backlog = new ArrayDeque<>();
 
-        SimNode(final int index, final String name, final Endpoint endpoint) {
+        SimNode(final int index, final String name, final Endpoint endpoint, final MachineModel model) {
             this.index = index;
             this.name = name;
             this.endpoint = endpoint;
+            this.machine = model.isIdeal() ? null : model.new State(nowNs, index);
             this.sink = (remote, pathId, datagram) -> transmit(this, (SimAddress) remote, pathId, datagram);
+        }
+
+        /** @return the machine this node runs on. */
+        public MachineModel machine() {
+            return machine == null ? MachineModel.IDEAL : machine.model();
+        }
+
+        /** @return timer wake-ups that ran after their deadline (busy, stalled or woken late). */
+        public long lateWakeups() {
+            return lateWakeups;
+        }
+
+        /** @return the largest lateness of a timer wake-up. */
+        public long maxWakeLatenessNs() {
+            return maxWakeLatenessNs;
         }
 
         public Endpoint endpoint() {
@@ -122,7 +159,13 @@ public final class SimNetwork {
 
     /** Adds a node running a transport endpoint with {@code config}. */
     public SimNode addNode(final String name, final CoreConfig config, final ConnectionHandler handler) {
-        final SimNode node = new SimNode(nodes.size(), name, new Endpoint(config, handler));
+        return addNode(name, config, handler, MachineModel.IDEAL);
+    }
+
+    /** Adds a node running a transport endpoint with {@code config} on a machine as rough as {@code machine}. */
+    public SimNode addNode(final String name, final CoreConfig config, final ConnectionHandler handler,
+                           final MachineModel machine) {
+        final SimNode node = new SimNode(nodes.size(), name, new Endpoint(config, handler), machine);
         nodes.add(node);
         return node;
     }
@@ -167,10 +210,11 @@ public final class SimNetwork {
             return;
         }
         final int length = datagram.remaining();
-        final boolean delivered = link.offer(nowNs, length, fate);
+        final long atNs = source.machine == null ? nowNs : (source.txNs = source.machine.charge(source.txNs));
+        final boolean delivered = link.offer(atNs, length, fate);
         final SimAddress from = new SimAddress(source.index, pathId);
         if (tap != null) {
-            tap.onOffered(nowNs, from, to, datagram.duplicate(), fate);
+            tap.onOffered(atNs, from, to, datagram.duplicate(), fate);
         }
         if (!delivered) {
             return;
@@ -187,10 +231,19 @@ public final class SimNetwork {
         events.add(new Event(fate.deliverAtNs(), seq++, KIND_DELIVER, target, copy, from, null));
     }
 
+    /** Polls {@code node} now, or when its CPU is free if it is still catching up (its clock never goes back). */
     private void pollNode(final SimNode node) {
-        final long next = node.endpoint.poll(nowNs, node.sink);
+        pollNode(node, node.machine == null ? nowNs : Math.max(nowNs, node.machine.busyUntilNs()));
+    }
+
+    /** Polls {@code node} at its own time {@code atNs} (later than the network's on a node catching up). */
+    private void pollNode(final SimNode node, final long atNs) {
+        if (node.machine != null) {
+            node.txNs = Math.max(atNs, node.machine.busyUntilNs());
+        }
+        final long next = node.endpoint.poll(atNs, node.sink);
         if (next != Long.MAX_VALUE) {
-            final long at = Math.max(next, nowNs + 1);
+            final long at = Math.max(next, atNs + 1);
             if (at < node.wakeAtNs) {
                 node.wakeAtNs = at;
                 events.add(new Event(at, seq++, KIND_WAKE, node, null, null, null));
@@ -222,14 +275,35 @@ public final class SimNetwork {
             eventsProcessed++;
             switch (e.kind) {
                 case KIND_DELIVER:
-                    e.node.endpoint.onDatagram(nowNs, e.from, ByteBuffer.wrap(e.data));
-                    pollNode(e.node);
+                    if (e.node.machine == null) {
+                        e.node.endpoint.onDatagram(nowNs, e.from, ByteBuffer.wrap(e.data));
+                        pollNode(e.node);
+                    } else {
+                        receiveOnRoughMachine(e);
+                    }
+                    break;
+                case KIND_RESUME:
+                    drainBacklog(e.node);
                     break;
                 case KIND_WAKE:
                     if (e.timeNs != e.node.wakeAtNs) {
                         continue;
                     }
+                    if (e.node.machine != null) {
+                        final long ready = e.node.machine.readyAtNs(nowNs, e.woken);
+                        if (ready - nowNs > 0) {
+                            // Busy, stalled or slow to wake: the timer runs late.
+                            e.node.wakeAtNs = ready;
+                            events.add(new Event(ready, seq++, KIND_WAKE, e.node, null, null, null, true, e.dueNs));
+                            continue;
+                        }
+                        if (nowNs != e.dueNs) {
+                            e.node.lateWakeups++;
+                        }
+                    }
                     e.node.wakeAtNs = Long.MAX_VALUE;
+                    e.node.maxWakeLatenessNs = Math.max(e.node.maxWakeLatenessNs, nowNs - e.dueNs);
+                    e.node.endpoint.onTimer(e.dueNs, nowNs);
                     pollNode(e.node);
                     break;
                 default:
@@ -244,6 +318,44 @@ public final class SimNetwork {
             }
         }
         return done.getAsBoolean();
+    }
+
+    /**
+     * A datagram reaches a node on a rough machine. If the node is free it is handled now; if it is
+     * busy, stalled, or asleep and slow to wake, it joins the node's backlog, which the node works
+     * through in arrival order once it runs (as a driver reads a batch after a late wake-up).
+     */
+    private void receiveOnRoughMachine(final Event e) {
+        final SimNode node = e.node;
+        if (node.backlog.isEmpty()) {
+            final long ready = node.machine.readyAtNs(nowNs, false);
+            if (ready - nowNs <= 0) {
+                handle(node, e, nowNs);
+                return;
+            }
+            events.add(new Event(ready, seq++, KIND_RESUME, node, null, null, null));
+        }
+        node.backlog.add(e);
+    }
+
+    /**
+     * Works through a node's backlog at the node's own pace: each datagram starts when the CPU is
+     * free of the one before (and of any stall), so the node's clock may run ahead of the network's;
+     * datagrams arriving meanwhile queue behind the backlog.
+     */
+    private void drainBacklog(final SimNode node) {
+        long atNs = nowNs;
+        Event e;
+        while ((e = node.backlog.poll()) != null) {
+            atNs = node.machine.readyAtNs(Math.max(atNs, node.machine.busyUntilNs()), true);
+            handle(node, e, atNs);
+        }
+    }
+
+    private void handle(final SimNode node, final Event e, final long atNs) {
+        node.endpoint.onDatagram(atNs, e.from, ByteBuffer.wrap(e.data));
+        node.machine.charge(atNs);
+        pollNode(node, atNs);
     }
 
     /** Runs for {@code durationNs} of virtual time. */

@@ -1,6 +1,7 @@
 package io.longhaul.transport.core;
 
 import io.longhaul.transport.sim.LinkSpec;
+import io.longhaul.transport.sim.MachineModel;
 import io.longhaul.transport.sim.SimNetwork;
 import io.longhaul.transport.sim.SimNetwork.SimNode;
 
@@ -75,26 +76,25 @@ final class SimTransfer {
 
     /** One path per element of {@code forward}/{@code backward}; link seeds derive from {@code seed}. */
     SimTransfer(final long seed, final CoreConfig config, final LinkSpec[] forward, final LinkSpec[] backward) {
+        this(seed, config, forward, backward, MachineModel.IDEAL);
+    }
+
+    /** Both hosts on machines as rough as {@code machine} (each with its own seed, derived from {@code seed}). */
+    SimTransfer(final long seed, final CoreConfig config, final LinkSpec[] forward, final LinkSpec[] backward,
+                final MachineModel machine) {
         this.seed = seed;
         clientEvents.net = net;
         serverEvents.net = net;
-        client = net.addNode("client", copy(config).connectionIdSeed(seed * 31 + 1), clientEvents);
-        server = net.addNode("server", copy(config).connectionIdSeed(seed * 31 + 2), serverEvents);
+        client = net.addNode("client", config.copy().connectionIdSeed(seed * 31 + 1), clientEvents,
+            machine.withSeed(seed * 31 + 1));
+        server = net.addNode("server", config.copy().connectionIdSeed(seed * 31 + 2), serverEvents,
+            machine.withSeed(seed * 31 + 2));
         for (int p = 0; p < forward.length; p++) {
             net.link(client, server, p, forward[p].withSeed(seed * 1000 + 2L * p), backward[p].withSeed(seed * 1000 + 2L * p + 1));
         }
         connection = client.endpoint().connect(net.nowNs(), server.addresses(forward.length));
     }
 
-    private static CoreConfig copy(final CoreConfig c) {
-        return new CoreConfig().maxPayloadBytes(c.maxPayloadBytes()).receiveWindowBytes(c.receiveWindowBytes())
-            .maxMessageBytes(c.maxMessageBytes())
-            .congestionControl(c.congestionControl()).initialRttNs(c.initialRttNs()).maxAckDelayNs(c.maxAckDelayNs())
-            .ackEveryPackets(c.ackEveryPackets()).idleTimeoutNs(c.idleTimeoutNs()).handshakeRetryNs(c.handshakeRetryNs())
-            .handshakeAttempts(c.handshakeAttempts()).timerGranularityNs(c.timerGranularityNs())
-            .packetThreshold(c.packetThreshold()).maxPacketsInFlight(c.maxPacketsInFlight())
-            .pacingBurstNs(c.pacingBurstNs()).initialWindowPackets(c.initialWindowPackets());
-    }
 
     /** Deterministic bytes for message number {@code index}. */
     static ByteBuffer payload(final long seed, final int index, final int length) {
