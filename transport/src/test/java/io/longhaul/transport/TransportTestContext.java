@@ -50,6 +50,30 @@ class TransportTestContext {
     }
 
     @Test
+    void shouldBindThePacingAndTimerKnobsToProperties() {
+        System.setProperty("longhaul.pacingQuantum", "500us");
+        System.setProperty("longhaul.pacingMaxBurst", "4ms");
+        System.setProperty("longhaul.timerGranularity", "1ms");
+        try {
+            final TransportContext ctx = new TransportContext().conclude();
+            assertThat(ctx.coreConfig().pacingQuantumNs()).isEqualTo(500_000);
+            assertThat(ctx.coreConfig().pacingMaxBurstNs()).isEqualTo(4_000_000);
+            assertThat(ctx.coreConfig().timerGranularityNs()).isEqualTo(1_000_000);
+        } finally {
+            System.clearProperty("longhaul.pacingQuantum");
+            System.clearProperty("longhaul.pacingMaxBurst");
+            System.clearProperty("longhaul.timerGranularity");
+        }
+        System.setProperty("longhaul.pacingMaxBurst", "0ms");
+        try {
+            assertThatThrownBy(() -> new TransportContext().conclude())
+                .hasMessage("pacingMaxBurstNs = 0 is out of range; accepted: [1000, 1000000000]");
+        } finally {
+            System.clearProperty("longhaul.pacingMaxBurst");
+        }
+    }
+
+    @Test
     void shouldRejectAMalformedProperty() {
         System.setProperty("longhaul.ioMode", "dpdk");
         try {

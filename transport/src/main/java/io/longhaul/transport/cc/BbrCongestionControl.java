@@ -441,8 +441,9 @@ public final class BbrCongestionControl implements CongestionControl {
     /**
      * Whether {@code lostBytes} of {@code totalBytes} is a loss rate above {@code loss_thresh} beyond
      * random variation: the lost packets exceed the threshold's expectation by more than
-     * {@value #LOSS_SIGNIFICANCE_SIGMAS} binomial standard deviations. Over a few packets this asks
-     * for several losses; over thousands it converges to the plain rate comparison.
+     * {@value #LOSS_SIGNIFICANCE_SIGMAS} binomial standard deviations plus one packet (the normal
+     * approximation is too lenient over a handful of packets). Over a few packets this asks for
+     * several losses; over thousands it converges to the plain rate comparison.
      */
     boolean lossExceedsThreshold(final long lostBytes, final long totalBytes) {
         if (lostBytes <= 0 || totalBytes <= 0) {
@@ -451,7 +452,7 @@ public final class BbrCongestionControl implements CongestionControl {
         final double packets = (double) totalBytes / mss;
         final double lost = (double) lostBytes / mss;
         final double expected = lossThreshold * packets;
-        return lost > expected + LOSS_SIGNIFICANCE_SIGMAS * Math.sqrt(expected * (1 - lossThreshold));
+        return lost > expected + LOSS_SIGNIFICANCE_SIGMAS * Math.sqrt(expected * (1 - lossThreshold)) + 1;
     }
 
     private void handleInflightTooHigh(final long nowNs, final long inflightAtSendBytes) {

@@ -250,20 +250,28 @@ public final class MachineModel {
         final StringBuilder b = new StringBuilder();
         if (wake != Wake.NONE) {
             b.append("wake=").append(wake == Wake.CONSTANT ? "const" : wake == Wake.EXPONENTIAL ? "exp" : "pareto")
-                .append(':').append(Units.formatDuration(wakeNs));
+                .append(':').append(text(wakeNs));
         }
         if (stallIntervalNs > 0) {
-            b.append(b.length() > 0 ? "," : "").append("stall=").append(Units.formatDuration(stallMinNs)).append('-')
-                .append(Units.formatDuration(stallMaxNs)).append('@').append(Units.formatDuration(stallIntervalNs));
+            b.append(b.length() > 0 ? "," : "").append("stall=").append(text(stallMinNs)).append('-')
+                .append(text(stallMaxNs)).append('@').append(text(stallIntervalNs));
         }
         if (packetCostNs > 0) {
-            b.append(b.length() > 0 ? "," : "").append("cost=").append(Units.formatDuration(packetCostNs));
+            b.append(b.length() > 0 ? "," : "").append("cost=").append(text(packetCostNs));
         }
         if (coldNs > 0 && coldFactor > 1) {
-            b.append(b.length() > 0 ? "," : "").append("cold=").append(Units.formatDuration(coldNs)).append('*')
+            b.append(b.length() > 0 ? "," : "").append("cold=").append(text(coldNs)).append('*')
                 .append(coldFactor);
         }
         return b.append(",seed=").append(seed).toString();
+    }
+
+    /** A duration in the form {@link #parse} reads back exactly. */
+    private static String text(final long ns) {
+        if (ns % 1_000_000 == 0) {
+            return ns / 1_000_000 + "ms";
+        }
+        return ns % 1_000 == 0 ? ns / 1_000 + "us" : ns + "ns";
     }
 
     /**
