@@ -15,17 +15,18 @@ package io.longhaul.transport.cc;
  * <p>States and gains (pacing gain / cwnd gain):
  * <ul>
  *   <li>Startup 2.77 (4 ln 2) / 2.0, until the bandwidth estimate grew less than 25% in 3
- *       non-application-limited rounds, or a round saw at least 6 loss events and more than 2%
- *       loss (then {@code inflight_hi = max(BDP, inflight delivered in the round)});</li>
+ *       non-application-limited rounds, or a round saw at least 6 loss events and a loss rate
+ *       significantly above 2% (then {@code inflight_hi = max(BDP, inflight delivered in the round)});</li>
  *   <li>Drain 0.35 / 2.0, until inflight is at most the BDP;</li>
  *   <li>ProbeBW, a cycle of DOWN 0.90 / 2.0 (until inflight is at most the BDP and at most
  *       {@code inflight_hi} less 15% headroom), CRUISE 1.0 / 2.0 (cwnd capped at
  *       {@code 0.85 * inflight_hi}), REFILL 1.0 / 2.0 (one round; lower bounds reset), UP 1.25 /
- *       2.25 ({@code inflight_hi} raised by 1, 2, 4, ... datagrams per round; left after one
- *       min_rtt once inflight exceeds 1.25 BDP, or at once when a probe round sees more than 2%
- *       loss). The next probe starts after a random 2-3 s or after min(BDP in datagrams, 63)
- *       rounds (Reno coexistence), whichever comes first; the random source is seeded with a
- *       constant so that runs are reproducible;</li>
+ *       2.25 ({@code inflight_hi} raised by 1, 2, 4, ... datagrams per round; left once the
+ *       bandwidth estimate stops growing 25% per round for 3 rounds, as BBRv3's
+ *       {@code BBRCheckTimeToGoDown} with {@code full_bw_now}, or at once when the probe's loss rate
+ *       is significantly above 2%). The next probe starts after a random 2-3 s or after
+ *       min(BDP in datagrams, 63) rounds (Reno coexistence), whichever comes first; the random
+ *       source is seeded with a constant so that runs are reproducible;</li>
  *   <li>ProbeRTT 1.0 / 0.5 (cwnd 0.5 BDP) for max(200 ms, 1 round), entered when min_rtt has not
  *       been refreshed for 5 s.</li>
  * </ul>
@@ -38,19 +39,31 @@ package io.longhaul.transport.cc;
  * acknowledged bytes toward that target and bounded by {@code inflight_hi} / {@code inflight_lo}
  * as in the draft.
  *
- * <p>Deliberate differences from the draft:
+ * <p>Deliberate differences from draft-ietf-ccwg-bbr (BBRv3), each made so that random,
+ * non-congestive loss and a late host clock do not pin the window far below the BDP:
  * <ul>
+ *   <li><b>Loss rates are tested for significance.</b> The draft's {@code IsInflightTooHigh}
+ *       compares the bytes lost with {@code BBRLossThresh * tx_in_flight} for each lost packet, and
+ *       {@code BBRCheckStartupHighLoss} the round's loss rate with the threshold. At a window of
+ *       a few dozen packets one random loss is already "more than 2%", so 1% random loss on a
+ *       small window ratchets {@code inflight_hi} down again and again. Here every such decision
+ *       ({@code lossExceedsThreshold}) asks for a loss rate {@value #LOSS_SIGNIFICANCE_SIGMAS}
+ *       binomial standard deviations plus one packet above the threshold, measured over the
+ *       whole probe (REFILL and UP) for {@code inflight_hi}, over the round for Startup.</li>
  *   <li>The lower bounds ({@code bw_lo = max(bw_latest, 0.7 bw_lo)},
- *       {@code inflight_lo = max(inflight_latest, 0.7 inflight_lo)}) are only applied after a
- *       round whose loss rate exceeded the 2% threshold, not after every round with any loss, so
- *       that random (non-congestive) loss below 2% does not ratchet the rate down: on a
- *       1 Gbit/s, 10 ms path with 1% random loss this controller keeps the link busy.</li>
+ *       {@code inflight_lo = max(inflight_latest, 0.7 inflight_lo)}) are cut only after an epoch of
+ *       at least {@value #LOSS_EPOCH_MIN_PACKETS} packets whose loss rate is significantly above
+ *       the threshold, not after every round with any loss.</li>
+ *   <li>Rate samples taken while the pacer lost credit because the host woke the sender late
+ *       arrive marked application-limited (the transport marks them, see
+ *       {@link io.longhaul.transport.path.Pacer}), so neither the Startup plateau test nor the
+ *       ProbeBW_UP one counts a round the host, not the path, slowed.</li>
  *   <li>No ACK-aggregation ({@code extra_acked}) term and no idle-restart handling.</li>
  *   <li>Persistent congestion collapses cwnd to its floor; the model-driven growth then restores
  *       it within a round.</li>
  * </ul>
  *
- * <p>Parameters: none.
+ * <p>Parameters: {@code loss_thresh} (default 0.02, accepted 0.001 to 0.5), e.g. {@code bbr:loss_thresh=0.2}.
  */
 public final class BbrCongestionControl implements CongestionControl {
     /** Name this algorithm is registered under. */
@@ -81,7 +94,7 @@ public final class BbrCongestionControl implements CongestionControl {
     public static final int LOSS_EPOCH_MIN_PACKETS = 500;
     /**
      * Standard deviations above the loss threshold a measured loss rate must lie before it counts as
-     * congestion ({@link #lossExceedsThreshold}). Random loss at half the threshold then passes for
+     * congestion ({@code lossExceedsThreshold}). Random loss at half the threshold then passes for
      * congestion with a probability below 1e-4 per measurement even over 100 packets, while a
      * queue overflow (tens of percent of a round) is recognised at once.
      */
@@ -432,7 +445,7 @@ public final class BbrCongestionControl implements CongestionControl {
      * The draft's IsInflightTooHigh compares the bytes lost with {@code loss_thresh} times the
      * inflight at the lost packet's send, per packet; at a window of a few dozen packets one random
      * loss is already "too high". Here the loss rate over the whole probe so far must be
-     * significantly above the threshold ({@link #lossExceedsThreshold}).
+     * significantly above the threshold ({@code lossExceedsThreshold}).
      */
     private boolean isInflightTooHigh() {
         return lossExceedsThreshold(probeLostBytes, probeDeliveredBytes + probeLostBytes);
