@@ -844,7 +844,7 @@ public final class Connection {
                     if (dataWaiting) {
                         p.pacer.hold();
                     }
-                    nextPace = Math.min(nextPace, Math.max(p.pacerWakeNs(config), p.pacer.nextSendTimeNs()));
+                    nextPace = Math.min(nextPace, p.pacerWakeNs());
                     continue;
                 }
                 chosen = p;

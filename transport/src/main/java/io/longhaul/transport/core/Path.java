@@ -69,13 +69,8 @@ final class Path {
     }
 
     /** @return when the pacer next has a send quantum for this path. */
-    long pacerWakeNs(final CoreConfig config) {
-        final long rate = cc.pacingRateBytesPerSecond();
-        if (!paced(rate)) {
-            return Long.MIN_VALUE;
-        }
-        final int datagram = config.maxDatagramBytes();
-        return pacer.wakeTimeNs(rate, Pacer.quantumBytes(rate, config.pacingQuantumNs(), datagram), datagram);
+    long pacerWakeNs() {
+        return paced(cc.pacingRateBytesPerSecond()) ? pacer.wakeTimeNs() : Long.MIN_VALUE;
     }
 
     /**
@@ -87,13 +82,13 @@ final class Path {
     boolean chargePacer(final long nowNs, final int bytes, final CoreConfig config, final long timerLatenessNs) {
         final long rate = cc.pacingRateBytesPerSecond();
         if (!paced(rate)) {
-            return pacer.onSent(nowNs, bytes, CongestionControl.UNPACED, 0);
+            return pacer.onSent(nowNs, bytes, CongestionControl.UNPACED, 0, 0);
         }
         final int datagram = config.maxDatagramBytes();
-        final long quantum = Pacer.quantumBytes(rate, config.pacingQuantumNs(), datagram);
-        final long depth = Pacer.depthNs(rate, quantum, timerLatenessNs, config.pacingMaxBurstNs(),
+        final long lead = Pacer.leadNs(rate, Pacer.quantumBytes(rate, config.pacingQuantumNs(), datagram), datagram);
+        final long depth = Pacer.depthNs(rate, lead, timerLatenessNs, config.pacingMaxBurstNs(),
             cc.congestionWindowBytes(), datagram);
-        return pacer.onSent(nowNs, bytes, rate, depth);
+        return pacer.onSent(nowNs, bytes, rate, lead, depth);
     }
 
     /**
