@@ -143,6 +143,7 @@ public final class UdpDriver {
     private final DatagramSink sink = UdpDriver::route;
     private ScheduledFuture<?> timer;
     private long timerAtNs;
+    private long timerDueNs;
     private final Histogram lateness = new Histogram(1, MAX_TRACKED_LATENESS_NS, 2);
     private int nextPortIndex;
     private volatile boolean closed;
@@ -380,14 +381,16 @@ public final class UdpDriver {
             timer.cancel(false);
         }
         timerAtNs = next;
+        // A deadline already past when armed fires as soon as possible: lateness counts from now.
+        timerDueNs = Math.max(next, nowNs);
         timer = loop.schedule(timerTask, Math.max(0, next - nowNs), TimeUnit.NANOSECONDS);
     }
 
     private void onTimer() {
         timer = null;
         final long nowNs = System.nanoTime();
-        lateness.recordValue(Math.min(MAX_TRACKED_LATENESS_NS, Math.max(1, nowNs - timerAtNs)));
-        endpoint.onTimer(timerAtNs, nowNs);
+        lateness.recordValue(Math.min(MAX_TRACKED_LATENESS_NS, Math.max(1, nowNs - timerDueNs)));
+        endpoint.onTimer(timerDueNs, nowNs);
         runPoll();
     }
 
