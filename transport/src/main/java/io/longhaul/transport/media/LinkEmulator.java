@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Per datagram, at the real time of the write: the model decides its fate. Dropped datagrams are
  * released. The others wait in a time-ordered queue (a binary heap on delivery time, ties in write
- * order) drained by one scheduled task on the channel's event loop, re-armed at the earliest
- * delivery time (Netty's epoll timers are timerfd-based, so delays are honoured to tens of
- * microseconds). A corrupted datagram has one bit flipped; a duplicated one is written twice
+ * order) drained by one scheduled task on the channel's event loop, re-armed half a release
+ * window after the earliest delivery time; a wake-up releases in one batch every datagram due
+ * within half a window of it (Netty's epoll timers are timerfd-based, so delays are honoured to
+ * tens of microseconds). A corrupted datagram has one bit flipped; a duplicated one is written twice
  * (the copy intact). Released datagrams are coalesced into GSO batches after emulation, so each
  * datagram meets the model on its own. The emulated packet size for {@code rate} is the UDP payload
  * plus {@value #IP_UDP_OVERHEAD_BYTES} bytes of IPv4 and UDP headers.
@@ -32,10 +33,16 @@ import java.util.concurrent.TimeUnit;
 final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     static final int IP_UDP_OVERHEAD_BYTES = 28;
     /**
-     * A wake-up releases every datagram due within this much of now: at 1 Gbit/s datagrams are due
-     * every 12 us, and one timer wake-up per datagram would cost more than the datagram.
+     * Datagrams are released in batches, as a NIC coalesces interrupts: at 1 Gbit/s one is due every
+     * 12 us, and a timer wake-up per datagram costs more CPU than the datagram. When more than one
+     * datagram is due within a window, the drain timer is armed half a window after the earliest and
+     * releases every datagram due up to half a window after now, so each leaves within half a window
+     * of its due time, early or late, and the mean delay is the spec's; a lone datagram leaves at
+     * its time. The window is 5% of the link's delay, between
+     * {@value #MIN_RELEASE_WINDOW_NS} and {@value #MAX_RELEASE_WINDOW_NS} ns.
      */
-    static final long RELEASE_SLACK_NS = 25_000;
+    static final long MAX_RELEASE_WINDOW_NS = 100_000;
+    static final long MIN_RELEASE_WINDOW_NS = 10_000;
     /** Datagrams the delay queue may hold before it drops (a link with no rate limit has no queue bound). */
     static final int MAX_QUEUED = 1 << 20;
 
@@ -52,10 +59,18 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private long timerAtNs;
     private final Runnable drainTask = this::drain;
+    /** Half the release window. */
+    private final long halfWindowNs;
 
     LinkEmulator(final LinkSpec spec, final long seed, final SegmentBatch batch) {
         this.model = new LinkModel(spec, seed);
         this.batch = batch;
+        this.halfWindowNs = releaseWindowNs(spec) / 2;
+    }
+
+    /** @return the release window for a link: 5% of its delay, within [10 us, 100 us]. */
+    static long releaseWindowNs(final LinkSpec spec) {
+        return Math.max(MIN_RELEASE_WINDOW_NS, Math.min(MAX_RELEASE_WINDOW_NS, spec.delayNs() / 20));
     }
 
     LinkModel model() {
@@ -143,7 +158,7 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         }
         final long nowNs = System.nanoTime();
         boolean wrote = false;
-        final long releaseBefore = nowNs + RELEASE_SLACK_NS;
+        final long releaseBefore = nowNs + halfWindowNs;
         while (size > 0 && atNs[0] - releaseBefore <= 0) {
             release(ctx, pop());
             wrote = true;
@@ -159,7 +174,15 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         if (size == 0 || context == null) {
             return;
         }
-        final long due = atNs[0];
+        long due = atNs[0];
+        if (size > 1) {
+            // Others follow within the window: wake half a window later and release them together.
+            // A lone datagram is released at its time.
+            final long second = size > 2 && atNs[2] - atNs[1] < 0 ? atNs[2] : atNs[1];
+            if (second - due < 2 * halfWindowNs) {
+                due += halfWindowNs;
+            }
+        }
         if (timer != null) {
             if (timerAtNs - due <= 0) {
                 return;
