@@ -88,6 +88,11 @@ final class FabricCommand implements Runnable {
                 + " to " + PacketScheduler.MAX_SLOTS + "; 2 KiB each (default ${DEFAULT-VALUE}).")
         private int buffers;
 
+        @Option(names = "--rt-priority", paramLabel = "N", defaultValue = "50",
+            description = "Run the forwarder's thread with SCHED_FIFO at priority N, 1 to 99, so that the endpoints it carries "
+                + "cannot starve it of CPU; 0 = normal scheduling (default ${DEFAULT-VALUE}).")
+        private int rtPriority;
+
         @Option(names = "--foreground", description = "Forward in this process until Ctrl-C or SIGTERM, then remove the fabric.")
         private boolean foreground;
 
@@ -96,6 +101,9 @@ final class FabricCommand implements Runnable {
             final FabricTopology topology;
             try {
                 topology = new FabricTopology(prefix, hosts, dcs, parse("--link", link), parse("--intra", intra));
+                if (rtPriority < 0 || rtPriority > 99) {
+                    throw new IllegalArgumentException("--rt-priority: " + rtPriority + " is out of range; accepted: 0 (normal scheduling) to 99");
+                }
                 if (buffers < PacketScheduler.MIN_SLOTS || buffers > PacketScheduler.MAX_SLOTS) {
                     throw new IllegalArgumentException("--buffers: " + buffers + " is out of range; accepted: " + PacketScheduler.MIN_SLOTS
                         + " to " + PacketScheduler.MAX_SLOTS);
@@ -106,9 +114,9 @@ final class FabricCommand implements Runnable {
             final FabricControl control = new FabricControl(out(), System.err);
             try {
                 if (foreground) {
-                    control.upForeground(topology, buffers);
+                    control.upForeground(topology, buffers, rtPriority);
                 } else {
-                    control.up(topology, buffers, javaCommand(buffers));
+                    control.up(topology, buffers, rtPriority, javaCommand(buffers));
                 }
                 return 0;
             } catch (final FabricException e) {

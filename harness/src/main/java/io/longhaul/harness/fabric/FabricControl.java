@@ -121,14 +121,14 @@ public final class FabricControl {
      * @param javaCommand the command starting a JVM with longhaul on its class path, followed by
      *     the main class (the forwarder runs {@code ... fabric forward --prefix P}).
      */
-    public void up(final FabricTopology topology, final int buffers, final List<String> javaCommand) throws FabricException {
+    public void up(final FabricTopology topology, final int buffers, final int rtPriority, final List<String> javaCommand) throws FabricException {
         preflight(topology);
         final Path dir = stateDir(topology.prefix());
         final Thread rollback = new Thread(() -> removeQuietly(topology.prefix()), "lh-fabric-rollback");
         Runtime.getRuntime().addShutdownHook(rollback);
         boolean done = false;
         try {
-            createNamespaces(topology, dir, buffers);
+            createNamespaces(topology, dir, buffers, rtPriority);
             final List<String> cmd = new ArrayList<>();
             if (onPath("setsid")) {
                 cmd.add("setsid");
@@ -161,7 +161,7 @@ public final class FabricControl {
      * Like {@link #up} but runs the forwarder in this process until it is stopped (SIGINT or
      * SIGTERM), then removes the fabric.
      */
-    public void upForeground(final FabricTopology topology, final int buffers) throws FabricException {
+    public void upForeground(final FabricTopology topology, final int buffers, final int rtPriority) throws FabricException {
         preflight(topology);
         final Path dir = stateDir(topology.prefix());
         final Object lock = new Object();
@@ -176,10 +176,11 @@ public final class FabricControl {
             removeQuietly(topology.prefix());
         }, "lh-fabric-teardown");
         Runtime.getRuntime().addShutdownHook(teardown);
-        createNamespaces(topology, dir, buffers);
+        createNamespaces(topology, dir, buffers, rtPriority);
         final int[] fds = attachAll(topology);
         try {
-            final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"));
+            final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"))
+                .realTimePriority(rtPriority);
             synchronized (lock) {
                 holder[0] = f;
             }
@@ -208,7 +209,8 @@ public final class FabricControl {
         final FabricTopology topology = topologyOf(t);
         final int buffers = t.path("buffers").asInt(32768);
         final int[] fds = attachAll(topology);
-        final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"));
+        final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"))
+            .realTimePriority(t.path("rtPriority").asInt(0));
         final Thread stopper = new Thread(() -> {
             f.stop();
             waitFinished(f);
@@ -297,8 +299,9 @@ public final class FabricControl {
         out.printf("  packets in %d, out %d; dropped: not IPv4 %d, no route %d, out of buffers %d (of %d), write errors %d%n",
             s.path("packetsIn").asLong(), s.path("packetsOut").asLong(), s.path("droppedNotIpv4").asLong(), s.path("droppedNoRoute").asLong(),
             s.path("droppedPoolFull").asLong(), s.path("buffers").asLong(), s.path("writeErrors").asLong());
-        out.printf("  lateness of deliveries (us): p50 %.0f, p99 %.0f, max %.0f%n", late.path("p50").asDouble(), late.path("p99").asDouble(),
-            late.path("max").asDouble());
+        out.printf("  lateness of deliveries (us): p50 %.0f, p99 %.0f, max %.0f; %d packets over 1 ms late, %d over 10 ms%n",
+            late.path("p50").asDouble(), late.path("p99").asDouble(), late.path("max").asDouble(), s.path("lateOver1ms").asLong(),
+            s.path("lateOver10ms").asLong());
         for (final String verdict : bottleneckVerdicts(s, tunDrops)) {
             out.println("  ! " + verdict);
         }
@@ -326,9 +329,11 @@ public final class FabricControl {
         if (cpu >= 85) {
             v.add(String.format("the forwarder used %.0f%% of a core in the last interval: it is likely the bottleneck", cpu));
         }
-        final double p99 = s.path("latenessUsTotal").path("p99").asDouble();
-        if (p99 >= 1000) {
-            v.add(String.format("packets leave the forwarder late (p99 %.1f ms after their due time): its own queueing adds delay", p99 / 1000));
+        final long out = s.path("packetsOut").asLong();
+        final long late = s.path("lateOver1ms").asLong();
+        if (out > 0 && late * 100 >= out) {
+            v.add(String.format("%.1f%% of the packets left the forwarder more than 1 ms after their due time (p99 %.1f ms): "
+                + "its own queueing adds delay", 100.0 * late / out, s.path("latenessUsTotal").path("p99").asDouble() / 1000));
         }
         if (s.path("droppedPoolFull").asLong() > 0) {
             v.add(s.path("droppedPoolFull").asLong() + " packets dropped for want of buffers: raise --buffers or lower the rate or queue");
@@ -385,7 +390,7 @@ public final class FabricControl {
         }
     }
 
-    private void createNamespaces(final FabricTopology topology, final Path dir, final int buffers) throws FabricException {
+    private void createNamespaces(final FabricTopology topology, final Path dir, final int buffers, final int rtPriority) throws FabricException {
         try {
             Files.createDirectories(dir);
             final ObjectNode t = JSON.createObjectNode();
@@ -395,6 +400,7 @@ public final class FabricControl {
             t.put("link", topology.inter().toString());
             t.put("intra", topology.intra().toString());
             t.put("buffers", buffers);
+            t.put("rtPriority", rtPriority);
             t.put("device", FabricTopology.DEVICE);
             final var hosts = t.putArray("addresses");
             for (int i = 0; i < topology.hosts(); i++) {

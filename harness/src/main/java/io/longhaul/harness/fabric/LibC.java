@@ -21,6 +21,7 @@ final class LibC {
     static final short POLLERR = 0x008;
     static final short POLLHUP = 0x010;
     static final int PR_SET_TIMERSLACK = 29;
+    static final int SCHED_FIFO = 1;
     static final int EAGAIN = 11;
     static final int EINTR = 4;
 
@@ -39,6 +40,9 @@ final class LibC {
     static native int ioctl(int fd, long request, long argp);
 
     static native int setns(int fd, int nstype);
+
+    /** sched_setscheduler(pid, policy, param) with a struct sched_param pointer; pid 0 is the calling thread. */
+    static native int sched_setscheduler(int pid, int policy, long param);
 
     /** prctl(option, arg2, arg3, arg4, arg5). */
     static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);

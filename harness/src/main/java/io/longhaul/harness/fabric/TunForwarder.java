@@ -38,6 +38,9 @@ public final class TunForwarder implements Runnable {
     private static final long DUE_SLACK_NS = TimeUnit.MICROSECONDS.toNanos(5);
     /** The most the loop wakes ahead of a delivery to make up for late wake-ups. */
     private static final long MAX_WAKE_ADVANCE_NS = TimeUnit.MICROSECONDS.toNanos(300);
+    private static final long LATE_100US_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final long LATE_1MS_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long LATE_10MS_NS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long MAX_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long HIGHEST_LATENESS_NS = TimeUnit.SECONDS.toNanos(60);
 
@@ -58,6 +61,9 @@ public final class TunForwarder implements Runnable {
 
     private long wakeLatenessNs;
     private long wakeAdvanceNs;
+    private long lateOver100us;
+    private long lateOver1ms;
+    private long lateOver10ms;
     private long packetsOut;
     private long bytesOut;
     private long writeErrors;
@@ -66,6 +72,34 @@ public final class TunForwarder implements Runnable {
     private long lastStatusCpuNs;
     private long lastStatusBytesOut;
     private String fatal;
+    private int realTimePriority;
+    private boolean realTime;
+
+    /**
+     * Runs the loop's thread with SCHED_FIFO at {@code priority} (1 to 99; 0 = the normal scheduler).
+     * The network must not wait for the CPU that the endpoints it carries are using: at normal
+     * priority, on a busy machine, packets leave the forwarder milliseconds late. The loop blocks
+     * in ppoll whenever it has nothing due, and the kernel's real-time throttling bounds it anyway.
+     */
+    public TunForwarder realTimePriority(final int priority) {
+        if (priority < 0 || priority > 99) {
+            throw new IllegalArgumentException("--rt-priority: " + priority + " is out of range; accepted: 0 (normal scheduling) to 99");
+        }
+        this.realTimePriority = priority;
+        return this;
+    }
+
+    private static boolean setRealTime(final int priority) {
+        try (Memory param = new Memory(4)) {
+            param.setInt(0, priority);
+            if (LibC.sched_setscheduler(0, LibC.SCHED_FIFO, Pointer.nativeValue(param)) != 0) {
+                System.err.println("longhaul fabric: cannot run the forwarder with SCHED_FIFO (" + LibC.strerror(LibC.errno())
+                    + "); it runs at normal priority and may be late on a busy machine");
+                return false;
+            }
+            return true;
+        }
+    }
 
     /**
      * @param scheduler the core, with its topology.
@@ -108,6 +142,7 @@ public final class TunForwarder implements Runnable {
     public void run() {
         // The kernel's default 50 us timer slack would make every delivery that much late.
         LibC.prctl(LibC.PR_SET_TIMERSLACK, 1, 0, 0, 0);
+        realTime = realTimePriority > 0 && setRealTime(realTimePriority);
         startNs = System.nanoTime();
         lastStatusNs = startNs;
         lastStatusCpuNs = threads.getCurrentThreadCpuTime();
@@ -209,6 +244,15 @@ public final class TunForwarder implements Runnable {
             }
             final long late = Math.min(HIGHEST_LATENESS_NS, Math.max(0, nowNs - scheduler.lastDueNs()));
             lateness.recordValue(late);
+            if (late >= LATE_100US_NS) {
+                lateOver100us++;
+                if (late >= LATE_1MS_NS) {
+                    lateOver1ms++;
+                    if (late >= LATE_10MS_NS) {
+                        lateOver10ms++;
+                    }
+                }
+            }
             latenessTotal.recordValue(late);
             scheduler.release(slot);
         }
@@ -224,6 +268,7 @@ public final class TunForwarder implements Runnable {
         s.put("fatal", fatal);
         s.put("cpuSeconds", cpuNs / 1e9);
         s.put("wakeAdvanceUs", wakeAdvanceNs / 1e3);
+        s.put("realTimePriority", realTime ? realTimePriority : 0);
         s.put("cpuPercentLastInterval", 100.0 * (cpuNs - lastStatusCpuNs) / intervalNs);
         s.put("throughputMbpsLastInterval", (bytesOut - lastStatusBytesOut) * 8e3 / intervalNs);
         s.put("packetsIn", scheduler.packetsIn());
@@ -238,6 +283,10 @@ public final class TunForwarder implements Runnable {
         s.put("buffersInUse", scheduler.slotsInUse());
         s.put("buffersInUseMax", scheduler.scheduledMax());
         s.put("latenessUsLastInterval", latenessMap(lateness));
+        // Cumulative, so that the difference of two snapshots describes the time between them.
+        s.put("lateOver100us", lateOver100us);
+        s.put("lateOver1ms", lateOver1ms);
+        s.put("lateOver10ms", lateOver10ms);
         s.put("latenessUsTotal", latenessMap(latenessTotal));
         final FabricTopology t = scheduler.topology();
         final List<Map<String, Object>> links = new ArrayList<>();
