@@ -339,10 +339,10 @@ iperf3_tcp() {
     local server=$! tries
     BG_PIDS+=("$server")
     for ((tries = 0; tries < 50; tries++)); do
-        if ip netns exec "${PREFIX}0" iperf3 -c 10.78.0.2 -C "$3" -t "$DURATION" -J >"$json" 2>&1; then
+        if ip netns exec "${PREFIX}0" iperf3 -c 10.78.0.2 -C "$3" -t "$DURATION" -J >"$json" 2>"$json.err"; then
             break
         fi
-        grep -q 'Connection refused' "$json" || break
+        grep -q 'Connection refused' "$json" "$json.err" || break
         sleep 0.1
     done
     used=$(jq -r '.end.sender_tcp_congestion // "unknown"' "$json" 2>/dev/null || echo unknown)
