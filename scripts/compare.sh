@@ -265,9 +265,10 @@ fabric_up() {
 
 # snapshot: the forwarder's cumulative counters "cpuSeconds packetsOut lateOver1ms droppedPoolFull tunDrops".
 snapshot() {
-    local f=/run/longhaul/fabric/$PREFIX/status.json tun=0 i d
-    for i in 0 1; do
-        d=$(ip -n "$PREFIX$i" -s -j link show dev lhtun 2>/dev/null | jq -r '.[0].stats64.tx.dropped // 0' 2>/dev/null || echo 0)
+    local f=/run/longhaul/fabric/$PREFIX/status.json tun=0 ns d
+    for ns in /run/netns/"$PREFIX"[0-9]*; do
+        [[ -e $ns ]] || continue
+        d=$(ip -n "${ns##*/}" -s -j link show dev lhtun 2>/dev/null | jq -r '.[0].stats64.tx.dropped // 0' 2>/dev/null || echo 0)
         tun=$((tun + ${d:-0}))
     done
     printf '%s %s\n' "$(jq -r '"\(.cpuSeconds) \(.packetsOut) \(.lateOver1ms) \(.droppedPoolFull)"' "$f" 2>/dev/null || echo '0 0 0 0')" "$tun"
@@ -375,8 +376,8 @@ cell_median() {
     for v in "$@"; do clean+=("${v%'!'}"); done
     median_of "${clean[@]}"
 }
+printf 'km,loss_pct,what,run,forwarder_cpu_pct,packets,late_over_1ms_pct,pool_drops,tun_drops,bottleneck\n' >"$OUT/forwarder.csv"
 if ((PERF)); then
-    printf 'km,loss_pct,what,run,forwarder_cpu_pct,packets,late_over_1ms_pct,pool_drops,tun_drops,bottleneck\n' >"$OUT/forwarder.csv"
     header="km,loss_pct"
     for cc in "${LH_CC_LIST[@]}"; do header+=",longhaul_$cc"; done
     for cc in "${K_CC_LIST[@]}"; do header+=",tcp_$cc"; done
@@ -436,6 +437,7 @@ fi
 # ---------------------------------------------------------------- all-reduce part
 
 if ((ALLREDUCE)); then
+    # shellcheck source=lib/compare-allreduce.sh
     . "$LH_SCRIPTS/lib/compare-allreduce.sh"
     compare_allreduce
 fi
