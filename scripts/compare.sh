@@ -299,7 +299,7 @@ run_measured() {
 
 # stats V1 V2...: "median" or "median (min-max)" with one decimal.
 stats() {
-    printf '%s\n' "$@" | grep -v '^n/a$' | sort -g | awk -v runs="$RUNS" '
+    printf '%s\n' "$@" | { grep -v '^n/a$' || true; } | sort -g | awk -v runs="$RUNS" '
         { v[NR] = $1 }
         END {
             if (NR == 0) { print "n/a"; exit }
@@ -307,7 +307,7 @@ stats() {
             if (runs > 1) printf "%.1f (%.1f-%.1f)\n", m, v[1], v[NR]; else printf "%.1f\n", m
         }'
 }
-median_of() { printf '%s\n' "$@" | grep -v '^n/a$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median_of() { printf '%s\n' "$@" | { grep -v '^n/a$' || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
 
 # longhaul_perf KM LOSS CC RUN: goodput in Mbit/s, or n/a.
@@ -339,10 +339,14 @@ iperf3_tcp() {
     ip netns exec "${PREFIX}1" iperf3 -s -1 >/dev/null 2>&1 &
     local server=$! tries
     BG_PIDS+=("$server")
-    for ((tries = 0; tries < 50; tries++)); do
-        if ip netns exec "${PREFIX}0" iperf3 -c 10.78.0.2 -C "$3" -t "$DURATION" -J >"$json" 2>"$json.err"; then
-            break
-        fi
+    # iperf3 has no readiness signal: wait until its port listens.
+    for ((tries = 0; tries < 100; tries++)); do
+        [[ -z $(ip netns exec "${PREFIX}1" ss -Hltn 'sport = :5201' 2>/dev/null) ]] || break
+        sleep 0.05
+    done
+    for ((tries = 0; tries < 20; tries++)); do
+        ip netns exec "${PREFIX}0" iperf3 -c 10.78.0.2 -C "$3" -t "$DURATION" -J >"$json" 2>"$json.err" || true
+        # iperf3 -J may exit 0 with only an "error" in its report.
         grep -q 'Connection refused' "$json" "$json.err" || break
         sleep 0.1
     done
