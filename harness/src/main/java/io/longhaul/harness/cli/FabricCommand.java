@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,8 +45,8 @@ final class FabricCommand implements Runnable {
         return e.exitCode();
     }
 
-    private static PrintStream out() {
-        return System.out;
+    private static FabricControl control(final CommandLine.Model.CommandSpec spec) {
+        return new FabricControl(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** {@code fabric up}. */
@@ -111,7 +110,7 @@ final class FabricCommand implements Runnable {
             } catch (final IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            final FabricControl control = new FabricControl(out(), System.err);
+            final FabricControl control = control(spec);
             try {
                 if (foreground) {
                     control.upForeground(topology, buffers, rtPriority);
@@ -160,7 +159,7 @@ final class FabricCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                new FabricControl(out(), System.err).down(prefix);
+                control(spec).down(prefix);
                 return 0;
             } catch (final FabricException e) {
                 return fail(spec, e);
@@ -185,7 +184,7 @@ final class FabricCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                return new FabricControl(out(), System.err).status(prefix, json) ? 0 : 1;
+                return control(spec).status(prefix, json) ? 0 : 1;
             } catch (final FabricException e) {
                 return fail(spec, e);
             }
@@ -213,7 +212,7 @@ final class FabricCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                return new FabricControl(out(), System.err).exec(prefix, host, command);
+                return control(spec).exec(prefix, host, command);
             } catch (final FabricException e) {
                 return fail(spec, e);
             }
@@ -232,7 +231,7 @@ final class FabricCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                new FabricControl(out(), System.err).forward(prefix);
+                control(spec).forward(prefix);
                 return 0;
             } catch (final FabricException e) {
                 return fail(spec, e);

@@ -7,7 +7,7 @@ import io.longhaul.transport.sim.LinkSpec;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +34,11 @@ public final class FabricControl {
     private static final long READY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final PrintStream out;
-    private final PrintStream err;
+    private final PrintWriter out;
+    private final PrintWriter err;
 
     /** A controller printing progress to {@code out} and problems to {@code err}. */
-    public FabricControl(final PrintStream out, final PrintStream err) {
+    public FabricControl(final PrintWriter out, final PrintWriter err) {
         this.out = out;
         this.err = err;
     }
