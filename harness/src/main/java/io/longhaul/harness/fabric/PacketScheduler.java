@@ -37,7 +37,6 @@ public final class PacketScheduler {
     private int freeTop;
     private final int[] slotLength;
     private final int[] slotDestination;
-    private final int[] slotLink;
 
     private final long[] heapDeadline;
     private final long[] heapSequence;
@@ -45,6 +44,7 @@ public final class PacketScheduler {
     private int heapSize;
     private int heapMax;
     private long sequence;
+    private long lastDueNs;
 
     private final LinkModel[] links;
     private final long[] linkBytesOffered;
@@ -77,7 +77,6 @@ public final class PacketScheduler {
         this.freeTop = slots;
         this.slotLength = new int[slots];
         this.slotDestination = new int[slots];
-        this.slotLink = new int[slots];
         this.heapDeadline = new long[slots];
         this.heapSequence = new long[slots];
         this.heapSlot = new int[slots];
@@ -160,7 +159,6 @@ public final class PacketScheduler {
         linkBytesDelivered[linkIndex] += lengthBytes;
         slotLength[slot] = lengthBytes;
         slotDestination[slot] = destination;
-        slotLink[slot] = linkIndex;
         if (fate.duplicated()) {
             final int copy = acquire();
             if (copy < 0) {
@@ -172,7 +170,6 @@ public final class PacketScheduler {
                 }
                 slotLength[copy] = lengthBytes;
                 slotDestination[copy] = destination;
-                slotLink[copy] = linkIndex;
                 push(fate.duplicateDeliverAtNs(), copy);
             }
         }
@@ -218,8 +215,6 @@ public final class PacketScheduler {
         }
         return slot;
     }
-
-    private long lastDueNs;
 
     /** Due time of the slot last returned by {@link #pollDue}. */
     public long lastDueNs() {

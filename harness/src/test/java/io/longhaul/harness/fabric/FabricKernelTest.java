@@ -54,7 +54,7 @@ class FabricKernelTest {
         final String ping = run(15, "ip", "netns", "exec", PREFIX + "0", "ping", "-c", "20", "-i", "0.05", "10.78.0.2");
         final double rttMs = median(ping);
         System.out.printf("fabric: median ping RTT %.3f ms, %.3f of the spec's 10 ms%n", rttMs, rttMs / 10.0);
-        assertThat(rttMs / 10.0).as("median ping RTT %.3f ms over the spec's 10 ms", rttMs).isBetween(0.99, 1.10);
+        assertThat(rttMs / 10.0).as("median ping RTT %.3f ms over the spec's 10 ms", rttMs).isBetween(0.99, 1.15);
 
         // UDP offered at twice the rate for 3 s: what arrives is the link's rate (1400-byte payloads in 1428-byte packets).
         final JsonNode udp = iperf3Udp("80M", 3);
