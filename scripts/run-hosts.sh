@@ -34,6 +34,10 @@ Options:
   --shape DEV            shape DEV on every host with netem.sh toward hosts of other DCs
   --link SPEC            link spec to shape with instead of the scenario's inter-DC link
   --remote-dir DIR       longhaul checkout on the hosts (default: this checkout's path)
+  --agent CMD            the command that runs a command on a host, in place of ssh: used to start
+                         the ranks (ssh launcher), as mpirun's remote agent (plm_rsh_agent), for
+                         shaping and to gather results; scripts/fabric-agent.sh makes the hosts
+                         of a kernel-level fabric ('longhaul fabric up') the hosts (default: ssh)
   --master-port P        rendezvous port on the first host (default 29500)
   --out DIR              local results directory (default results/hosts-DATE)
   --skip-allreduce       do not run the all-reduce sweep
@@ -45,6 +49,9 @@ Example:
   printf 'dc-a-1\ndc-a-2\ndc-b-1\ndc-b-2\n' > hosts.txt
   scripts/run-hosts.sh --hostfile hosts.txt --launcher ssh --scenario dci-1000km --shape eth0 --out results/ -- -b 1M -e 64M -f 4
   scripts/run-hosts.sh --hostfile hosts.txt --launcher mpirun --dry-run
+  # on one machine, the 4 namespaces of 'longhaul fabric up --hosts 4 --dcs 2 --link ...' as hosts:
+  printf 'lhf0\nlhf1\nlhf2\nlhf3\n' > fabric-hosts.txt
+  sudo scripts/run-hosts.sh --hostfile fabric-hosts.txt --launcher ssh --agent scripts/fabric-agent.sh --skip-train
 HELP
 }
 
@@ -60,6 +67,7 @@ out=""
 run_allreduce=1
 run_train=1
 dry_run=0
+agent=ssh
 extra=()
 
 while [[ $# -gt 0 ]]; do
@@ -72,6 +80,7 @@ while [[ $# -gt 0 ]]; do
         --shape) shape_dev=${2:?--shape needs a device}; shift 2 ;;
         --link) link=${2:?--link needs a spec}; shift 2 ;;
         --remote-dir) remote_dir=${2:?--remote-dir needs a directory}; shift 2 ;;
+        --agent) agent=${2:?--agent needs a command}; shift 2 ;;
         --master-port) master_port=${2:?--master-port needs a port}; shift 2 ;;
         --out) out=${2:?--out needs a directory}; shift 2 ;;
         --skip-allreduce) run_allreduce=0; shift ;;
@@ -144,7 +153,7 @@ if [[ -n $shape_dev ]]; then
         for ((b = 0; b < world; b++)); do
             (( a / per_dc != b / per_dc )) || continue
             [[ ${ranks[a]} != "${ranks[b]}" ]] || continue
-            run ssh "${ranks[a]}" "$remote_dir/scripts/netem.sh" apply "$shape_dev" "$link" --dst "${ranks[b]}/32"
+            run "$agent" "${ranks[a]}" "$remote_dir/scripts/netem.sh" apply "$shape_dev" "$link" --dst "${ranks[b]}/32"
         done
     done
 fi
@@ -157,7 +166,11 @@ launch() {
     local cmd="mkdir -p '$remote_out' && cd '$remote_dir' && exec '$LONGHAUL' $name $* --json \"$json\""
     case $launcher in
         mpirun)
-            run mpirun --hostfile "$hostfile" -np "$world" -x MASTER_ADDR="$master" -x MASTER_PORT="$master_port" bash -c "$cmd" ;;
+            local -a agent_args=()
+            [[ $agent == ssh ]] || agent_args=(--mca plm_rsh_agent "$agent")
+            (( $(id -u) != 0 )) || agent_args+=(--allow-run-as-root)
+            run mpirun "${agent_args[@]}" --hostfile "$hostfile" -np "$world" -x MASTER_ADDR="$master" -x MASTER_PORT="$master_port" \
+                bash -c "$cmd" ;;
         srun)
             local nodes
             nodes=$(printf '%s\n' "${ranks[@]}" | awk '!seen[$0]++' | paste -sd, -)
@@ -168,11 +181,11 @@ launch() {
                 local remote
                 remote="RANK=$r LOCAL_RANK=0 WORLD_SIZE=$world MASTER_ADDR=$master MASTER_PORT=$master_port bash -c $(printf '%q' "$cmd")"
                 if (( dry_run )); then
-                    printf '+ ssh %s RANK=%s WORLD_SIZE=%s MASTER_ADDR=%s MASTER_PORT=%s %s\n' "${ranks[r]}" "$r" "$world" "$master" \
+                    printf '+ %s %s RANK=%s WORLD_SIZE=%s MASTER_ADDR=%s MASTER_PORT=%s %s\n' "$agent" "${ranks[r]}" "$r" "$world" "$master" \
                         "$master_port" "$cmd"
                 else
                     # shellcheck disable=SC2029 # the command is built here on purpose
-                    ssh "${ranks[r]}" "$remote" 2>&1 | sed "s/^/[rank $r] /" &
+                    "$agent" "${ranks[r]}" "$remote" 2>&1 | sed "s/^/[rank $r] /" &
                     pids+=($!)
                 fi
             done
@@ -192,7 +205,11 @@ topology="${dcs}x${per_dc}"
 # Gather every host's JSON files and build the report.
 run mkdir -p "$out"
 for host in $(printf '%s\n' "${ranks[@]}" | awk '!seen[$0]++'); do
-    run scp -q "$host:$remote_out/*.json" "$out/"
+    if (( dry_run )); then
+        printf '+ %s %s tar -C %q -cf - . | tar -C %q -xf -\n' "$agent" "$host" "$remote_out" "$out"
+    else
+        "$agent" "$host" "tar -C '$remote_out' -cf - ." | tar -C "$out" -xf -
+    fi
 done
 run "$LH_SCRIPTS/longhaul" report --in "$out" --out "$out/report.html"
 (( dry_run )) || lh_info "report: $out/report.html"

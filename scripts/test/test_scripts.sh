@@ -19,6 +19,10 @@ FAILURES=()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/longhaul-scripts-test.XXXXXX")
 TESTBED_PREFIX=lht$((RANDOM % 10000))
 cleanup() {
+    if [[ -n ${FABRIC_PREFIX:-} ]]; then
+        "$LONGHAUL" fabric down --prefix "$FABRIC_PREFIX" >/dev/null 2>&1 || true
+        "$LONGHAUL" fabric down --prefix "${FABRIC_PREFIX}c" >/dev/null 2>&1 || true
+    fi
     if [[ -n ${TESTBED_UP:-} ]]; then
         "$TESTBED" down --prefix "$TESTBED_PREFIX" >/dev/null 2>&1 || true
     fi
@@ -470,17 +474,112 @@ EOF
     cd "$HERE"
 }
 
+# ------------------------------------------------------------------ kernel-level fabric
+COMPARE=$SCRIPTS/compare.sh
+AGENT=$SCRIPTS/fabric-agent.sh
+test_fabric_usage() {
+    run "$COMPARE" --distances 10,far
+    expect_rc 2 "compare.sh rejects a bad distance"
+    expect_in ERR "--distances: 'far' is out of range; accepted: whole km from 0 to 20000" "compare.sh names the bad distance"
+    run "$COMPARE" --losses 150
+    expect_rc 2 "compare.sh rejects a loss above 100%"
+    expect_in ERR "--losses: '150' is out of range; accepted: a percentage from 0 to 100" "compare.sh names the bad loss"
+    run "$COMPARE" --runs 0
+    expect_in ERR "--runs: '0' is out of range; accepted: 1 to 20" "compare.sh names the bad run count"
+    run "$COMPARE" --no-perf
+    expect_rc 2 "compare.sh with nothing to compare"
+    run "$COMPARE" --dry-run --distances 1000 --losses 1 --cc bbr --kernel-cc cubic,bbr --allreduce -b 1M -e 4M
+    expect_rc 0 "compare.sh --dry-run"
+    expect_in OUT "fabric up --prefix lhcmp --hosts 2 --dcs 2 --link delay=5100us,rate=1gbit,loss=1%" "1000 km is 4.9 ms of fiber plus 0.2 ms"
+    expect_in OUT "perf --client 10.78.0.2:9000 --cc bbr --duration 10s" "the longhaul client in host 0"
+    expect_in OUT "iperf3 -c 10.78.0.2 -C cubic -t 10 -J" "iperf3 with the kernel's cubic"
+    expect_in OUT "iperf3 -c 10.78.0.2 -C bbr -t 10 -J" "iperf3 with the kernel's bbr"
+    expect_in OUT "--mca plm_rsh_agent $SCRIPTS/fabric-agent.sh" "MPI ranks start through the fabric agent"
+    run "$COMPARE" --dry-run --distances 0 --losses 0
+    expect_in OUT "--link delay=200us,rate=1gbit"$'\n' "0 km is the equipment delay alone, no loss key"
+    run "$AGENT"
+    expect_rc 2 "fabric-agent.sh without a host"
+    run "$AGENT" -x -o BatchMode=yes lhnosuch9 true
+    expect_rc 255 "fabric-agent.sh: an unknown host fails as ssh does"
+    expect_in ERR "'lhnosuch9' is not a host of a fabric on this machine" "fabric-agent.sh names the unknown host"
+}
+
+# The fabric for real: up, a 4-rank all-reduce through real launchers (mpirun with the fabric
+# agent, run-hosts.sh's ssh launcher with it), one compare cell, down.
+test_fabric_real() {
+    if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
+        skip "fabric up/all-reduce/down: not root"
+        return
+    fi
+    if [[ ! -c /dev/net/tun ]]; then
+        skip "fabric up/all-reduce/down: /dev/net/tun is missing (no TUN)"
+        return
+    fi
+    if [[ ! -f $SCRIPTS/../harness/target/longhaul.jar ]]; then
+        skip "fabric up/all-reduce/down: harness/target/longhaul.jar is not built (./mvnw package)"
+        return
+    fi
+    local p=lhs$((RANDOM % 1000)) i
+    FABRIC_PREFIX=$p
+    export LONGHAUL_NO_BUILD=1 LONGHAUL_JAVA_OPTS=-Xmx512m
+    run "$LONGHAUL" fabric up --prefix "$p" --hosts 4 --dcs 2 --link delay=2ms,rate=200mbit
+    expect_rc 0 "fabric up --hosts 4 --dcs 2"
+    expect_in OUT "${p}3     dc1   10.78.0.4" "fabric up lists the hosts"
+    run "$LONGHAUL" fabric up --prefix "$p" --hosts 2
+    expect_rc 1 "fabric up over an existing fabric"
+    expect_in ERR "a fabric with prefix '$p' exists" "fabric up over an existing fabric says so"
+    run "$AGENT" 10.78.0.3 'hostname -I'
+    expect_eq "$(tr -d ' ' <<<"$OUT")" "10.78.0.3" "fabric-agent.sh runs in the host that has the address"
+
+    if command -v mpirun >/dev/null; then
+        run ip netns exec "${p}0" mpirun --allow-run-as-root --mca plm_rsh_agent "$AGENT" -H "${p}0,${p}1,${p}2,${p}3" -np 4 \
+            --mca oob_tcp_if_include lhtun -x MASTER_ADDR=10.78.0.1 -x MASTER_PORT=29571 -x LONGHAUL_NO_BUILD -x LONGHAUL_JAVA_OPTS \
+            bash -c "cd '$SCRIPTS/..' && exec scripts/longhaul allreduce --topology 2x2 -b 64K -e 1M -f 4 -n 2 -w 1"
+        expect_rc 0 "mpirun starts 4 longhaul ranks in the 4 namespaces through fabric-agent.sh"
+        expect_in OUT "4 ranks one per process (mpirun)" "the ranks found their place from mpirun's variables"
+        expect_eq "$(awk '$1 ~ /^[0-9]+$/ && $9 == 0 && $13 == 0' <<<"$OUT" | wc -l)" 3 "all-reduce across the fabric through mpirun: 3 sizes, #wrong 0"
+    else
+        skip "mpirun across the fabric: Open MPI is not installed (apt-get install -y openmpi-bin)"
+    fi
+
+    printf '10.78.0.1\n10.78.0.2\n10.78.0.3\n10.78.0.4\n' >"$TMP/fabric-hosts"
+    run "$SCRIPTS/run-hosts.sh" --hostfile "$TMP/fabric-hosts" --launcher ssh --agent "$AGENT" --skip-train --master-port 29572 \
+        --out "$TMP/fabric-results" -- -b 64K -e 256K -n 2 -w 1
+    expect_rc 0 "run-hosts.sh's ssh launcher through fabric-agent.sh"
+    expect_eq "$(find "$TMP/fabric-results" -name 'allreduce-rank*.json' | wc -l)" 4 "run-hosts.sh gathered one JSON per rank"
+
+    if command -v iperf3 >/dev/null && command -v jq >/dev/null; then
+        run "$COMPARE" --prefix "${p}c" --distances 10 --losses 0 --duration 2 --cc bbr --kernel-cc cubic --no-install --out "$TMP/compare"
+        expect_rc 0 "one real compare cell"
+        expect_eq "$(awk -F, 'NR == 2 { print ($3 > 0 && $4 > 0) ? "measured" : "missing" }' "$TMP/compare/perf.csv")" measured \
+            "compare.sh measured longhaul and kernel TCP across the fabric"
+        expect_in OUT "wrote $TMP/compare/compare.md" "compare.sh writes the report section"
+    else
+        skip "compare.sh cell: iperf3 or jq is not installed"
+    fi
+
+    run "$LONGHAUL" fabric down --prefix "$p"
+    expect_rc 0 "fabric down"
+    expect_eq "$(ip netns list | awk '{ print $1 }' | grep -c "^$p[0-9]" || true)" 0 "fabric down leaves no namespace"
+    expect_eq "$(pgrep -f "fabric forward --prefix $p\$" | wc -l)" 0 "fabric down leaves no forwarder"
+    [[ ! -e /run/longhaul/fabric/$p ]] && pass || fail "fabric down leaves its state directory"
+    FABRIC_PREFIX=""
+    unset LONGHAUL_NO_BUILD LONGHAUL_JAVA_OPTS
+}
+
 # ------------------------------------------------------------------ shellcheck
 test_shellcheck() {
     if ! command -v shellcheck >/dev/null; then
         skip "shellcheck: not installed"
         return
     fi
-    run shellcheck -x "$LONGHAUL" "$NETEM" "$TESTBED" "$SCRIPTS"/lib/*.sh "$HERE"/*.sh
+    run shellcheck -x "$LONGHAUL" "$NETEM" "$TESTBED" "$SCRIPTS"/compare.sh "$SCRIPTS"/fabric-agent.sh "$SCRIPTS"/fabric-bench.sh \
+        "$SCRIPTS"/lib/*.sh "$HERE"/*.sh
     expect_rc 0 "shellcheck is clean"
 }
 
-for t in test_help test_usage_errors test_dry_run test_spec_errors test_netem_real test_testbed test_launch test_longhaul_jar test_shellcheck; do
+for t in test_help test_usage_errors test_dry_run test_spec_errors test_netem_real test_testbed test_launch test_longhaul_jar test_fabric_usage \
+    test_fabric_real test_shellcheck; do
     printf '== %s\n' "${t#test_}"
     "$t"
 done

@@ -13,12 +13,14 @@ import java.util.Optional;
  * <ol>
  *   <li>rank and world size: flags ({@code --rank}, {@code --world-size}; both or neither), then
  *       torchrun ({@code RANK}, {@code WORLD_SIZE}), then Open MPI ({@code OMPI_COMM_WORLD_RANK},
- *       {@code OMPI_COMM_WORLD_SIZE}), then Slurm ({@code SLURM_PROCID}, {@code SLURM_NTASKS});
+ *       {@code OMPI_COMM_WORLD_SIZE}), then Slurm ({@code SLURM_PROCID}, {@code SLURM_NTASKS}), then
+ *       a Kubernetes Indexed Job ({@code JOB_COMPLETION_INDEX}, which Kubernetes sets, with
+ *       {@code WORLD_SIZE}, which the Job's manifest must set to its completions);
  *       the first source that sets both wins;</li>
  *   <li>rendezvous address: the flag ({@code --master ADDR:PORT}), then {@code MASTER_ADDR} and
  *       {@code MASTER_PORT} (port {@value #DEFAULT_MASTER_PORT} when only the address is set).
- *       mpirun and srun do not set these: export {@code MASTER_ADDR} (rank 0's host) or pass
- *       {@code --master}.</li>
+ *       mpirun, srun and Kubernetes do not set these: export {@code MASTER_ADDR} (rank 0's host;
+ *       for an Indexed Job, pod 0's name under a headless service) or pass {@code --master}.</li>
  * </ol>
  * No source at all means a single-process run ({@link #detect} returns empty).
  */
@@ -32,7 +34,8 @@ public final class LaunchEnvironment {
      * @param rank       this process's rank, 0..worldSize-1.
      * @param worldSize  the number of ranks.
      * @param master     rank 0's store address (unresolved host name allowed).
-     * @param source     which source gave rank and size: {@code flags}, {@code torchrun}, {@code mpirun} or {@code srun}.
+     * @param source     which source gave rank and size: {@code flags}, {@code torchrun}, {@code mpirun}, {@code srun}
+     *                   or {@code k8s-indexed-job}.
      */
     public record LaunchInfo(int rank, int worldSize, InetSocketAddress master, String source) {
         public LaunchInfo {
@@ -105,10 +108,20 @@ public final class LaunchEnvironment {
             source = "srun";
             rankName = "SLURM_PROCID";
             sizeName = "SLURM_NTASKS";
+        } else if (has(env, "JOB_COMPLETION_INDEX")) {
+            if (!has(env, "WORLD_SIZE")) {
+                throw new IllegalArgumentException("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but WORLD_SIZE is not: "
+                    + "set WORLD_SIZE to the Job's completions in its manifest");
+            }
+            rank = integer(env, "JOB_COMPLETION_INDEX");
+            size = integer(env, "WORLD_SIZE");
+            source = "k8s-indexed-job";
+            rankName = "JOB_COMPLETION_INDEX";
+            sizeName = "WORLD_SIZE";
         } else {
             if (flags.master() != null) {
                 throw new IllegalArgumentException("--master " + flags.master() + " needs a rank: pass --rank and --world-size, "
-                    + "or start under torchrun, mpirun or srun");
+                    + "or start under torchrun, mpirun, srun or a Kubernetes Indexed Job");
             }
             return Optional.empty();
         }

@@ -56,6 +56,22 @@ class LaunchEnvironmentTest {
     }
 
     @Test
+    void shouldReadAKubernetesIndexedJobsCompletionIndexWithTheManifestsWorldSize() {
+        final LaunchInfo k8s = detect(Map.of("JOB_COMPLETION_INDEX", "3", "WORLD_SIZE", "4", "MASTER_ADDR", "lh-0.lh", "MASTER_PORT", "29500"),
+            Flags.NONE);
+        assertThat(k8s.rank()).isEqualTo(3);
+        assertThat(k8s.worldSize()).isEqualTo(4);
+        assertThat(k8s.master().getHostString()).isEqualTo("lh-0.lh");
+        assertThat(k8s.source()).isEqualTo("k8s-indexed-job");
+        // torchrun's RANK, when a launcher inside the pod sets it, wins over the pod's index.
+        assertThat(detect(Map.of("JOB_COMPLETION_INDEX", "3", "RANK", "1", "WORLD_SIZE", "4", "MASTER_ADDR", "h"), Flags.NONE).rank()).isEqualTo(1);
+        assertThatThrownBy(() -> LaunchEnvironment.detect(Map.of("JOB_COMPLETION_INDEX", "3", "MASTER_ADDR", "h"), Flags.NONE))
+            .hasMessageContaining("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but WORLD_SIZE is not");
+        assertThatThrownBy(() -> LaunchEnvironment.detect(Map.of("JOB_COMPLETION_INDEX", "4", "WORLD_SIZE", "4", "MASTER_ADDR", "h"), Flags.NONE))
+            .hasMessageContaining("JOB_COMPLETION_INDEX = 4 is out of range; accepted: 0 to 3 (WORLD_SIZE = 4)");
+    }
+
+    @Test
     void shouldReportNoLaunchWithoutAnySource() {
         assertThat(LaunchEnvironment.detect(Map.of("MASTER_ADDR", "h", "RANK", "1"), Flags.NONE)).isEmpty();
     }

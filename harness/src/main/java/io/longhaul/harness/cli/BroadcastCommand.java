@@ -12,7 +12,8 @@ import java.util.Map;
         "One process runs --ranks N ranks over loopback (the default, " + CollectiveCommand.DEFAULT_RANKS + " ranks); under torchrun, "
             + "mpirun, srun or with --rank/--world-size/--master each process is one rank and rank 0 prints the table.",
         "Rank and world size: --rank/--world-size, else RANK/WORLD_SIZE (torchrun), else OMPI_COMM_WORLD_RANK/SIZE (mpirun), "
-            + "else SLURM_PROCID/SLURM_NTASKS (srun). Rendezvous: --master, else MASTER_ADDR/MASTER_PORT (port 29500 if unset).",
+            + "else SLURM_PROCID/SLURM_NTASKS (srun), else JOB_COMPLETION_INDEX/WORLD_SIZE (Kubernetes Indexed Job). "
+            + "Rendezvous: --master, else MASTER_ADDR/MASTER_PORT (port 29500 if unset).",
         "Exit code: 0, 1 if the run failed or a result was wrong, 2 for bad flags."},
     footer = {"", "Examples:",
         "  longhaul broadcast --ranks 4 -b 1M -e 64M -f 2 -r 1",

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     description = "Testbed for cross-datacenter AI training networks: a user-space transport over UDP, "
         + "link emulation and benchmarks.",
     subcommands = {DemoCommand.class, PerfCommand.class, AllReduceCommand.class, ReduceScatterCommand.class, AllGatherCommand.class,
-        BroadcastCommand.class, TrainCommand.class, SweepCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        BroadcastCommand.class, TrainCommand.class, SweepCommand.class, ReportCommand.class, FabricCommand.class,
+        CommandLine.HelpCommand.class})
 public final class LonghaulCli implements Runnable {
     /** Exit code for a run that failed after its flags were accepted. */
     public static final int EXIT_FAILURE = 1;

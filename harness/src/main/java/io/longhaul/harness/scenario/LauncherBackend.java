@@ -52,7 +52,7 @@ public final class LauncherBackend implements FabricBackend {
         final LaunchInfo launch = LaunchEnvironment.detect(env, LaunchEnvironment.Flags.NONE).orElseThrow(() ->
             new IllegalArgumentException("the launcher backend needs a rank and world size from a launcher: RANK, WORLD_SIZE, "
                 + "MASTER_ADDR, MASTER_PORT (torchrun, scripts/longhaul launch), OMPI_COMM_WORLD_RANK/SIZE (mpirun) or "
-                + "SLURM_PROCID/NTASKS (srun); none are set"));
+                + "SLURM_PROCID/NTASKS (srun) or JOB_COMPLETION_INDEX and WORLD_SIZE (Kubernetes Indexed Job); none are set"));
         if (launch.worldSize() != spec.topology().size()) {
             throw new IllegalArgumentException("the scenario has " + spec.topology().size() + " ranks (" + spec.topology()
                 + ") but the job has " + launch.worldSize() + "; use a scenario with as many ranks as processes");
