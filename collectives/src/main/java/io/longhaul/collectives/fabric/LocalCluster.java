@@ -57,7 +57,16 @@ public final class LocalCluster implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timers;
     private final Topology topology;
     private final DeadlineLoss loss;
-    private final Map<Long, MissingRanges> dropLog = new ConcurrentHashMap<>();
+    /**
+     * What the loss model dropped from one deadline message.
+     *
+     * @param messageBytes the message's length.
+     * @param ranges       the byte ranges dropped.
+     */
+    public record Drop(int messageBytes, MissingRanges ranges) {
+    }
+
+    private final Map<Long, Drop> dropLog = new ConcurrentHashMap<>();
     private volatile boolean recordDrops;
 
     public LocalCluster(final int ranks) {
@@ -108,7 +117,13 @@ public final class LocalCluster implements AutoCloseable {
      * {@code to} with fabric tag {@code tag} (empty if none, or if drops were not being recorded).
      */
     public MissingRanges dropped(final int from, final int to, final int tag) {
-        return dropLog.getOrDefault(logKey(from, to, tag), MissingRanges.NONE);
+        final Drop d = dropLog.get(logKey(from, to, tag));
+        return d == null ? MissingRanges.NONE : d.ranges();
+    }
+
+    /** @return what was dropped from that message with its length, or null if nothing (or not recording). */
+    public Drop drop(final int from, final int to, final int tag) {
+        return dropLog.get(logKey(from, to, tag));
     }
 
     private long logKey(final int from, final int to, final int tag) {
@@ -239,7 +254,7 @@ public final class LocalCluster implements AutoCloseable {
             }
             final MissingRanges missing = pairs == null ? MissingRanges.NONE : MissingRanges.of(java.util.Arrays.copyOf(pairs, 2 * ranges));
             if (recordDrops && !missing.isEmpty()) {
-                dropLog.put(logKey(rank, peer, tag), missing);
+                dropLog.put(logKey(rank, peer, tag), new Drop(length, missing));
             }
             if (length > 0 && missingBytes == length) {
                 return CompletableFuture.completedFuture(null);
