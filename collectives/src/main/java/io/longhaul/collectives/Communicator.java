@@ -10,6 +10,7 @@ import io.longhaul.collectives.schedule.Step;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,7 @@ public final class Communicator {
     };
     private final DeadlinePolicy deadlines;
     private volatile OperationReport lastReport;
+    private volatile BitSet lastAffected;
 
     public Communicator(final Fabric fabric, final Topology topology, final CommunicatorConfig config) {
         if (topology.size() != fabric.size()) {
@@ -152,6 +154,27 @@ public final class Communicator {
      */
     public CompletableFuture<OperationReport> runReportedAsync(final CollectiveSpec spec, final ByteBuffer input,
                                                                final ByteBuffer output) {
+        return run(spec, input, output, config.mode());
+    }
+
+    /**
+     * As {@link #runReportedAsync} but always {@link Mode#RELIABLE}, whatever the configured mode:
+     * for bookkeeping that must be exact (benchmark statistics, control values).
+     */
+    public CompletableFuture<OperationReport> runReliableAsync(final CollectiveSpec spec, final ByteBuffer input,
+                                                               final ByteBuffer output) {
+        return run(spec, input, output, Mode.RELIABLE);
+    }
+
+    /** Exact, reliable in-place all-reduce of {@code values} whatever the mode (see {@link #runReliableAsync}). */
+    public void allReduceExact(final double[] values, final ReduceOp op) {
+        final ArrayBuffers.Wrapped b = ArrayBuffers.wrap(values);
+        await(runReliableAsync(new CollectiveSpec(Collective.ALL_REDUCE, DataType.FLOAT64, op, values.length, -1, true), b.buffer(),
+            b.buffer()).thenRun(() -> b.copyBack(values)));
+    }
+
+    private CompletableFuture<OperationReport> run(final CollectiveSpec spec, final ByteBuffer input, final ByteBuffer output,
+                                                   final Mode mode) {
         final CollectiveException broken = failure;
         if (broken != null) {
             return CompletableFuture.failedFuture(new CollectiveException("communicator of rank " + rank()
@@ -162,7 +185,7 @@ public final class Communicator {
         final long outBytes = spec.outputCount(n) * spec.type().size();
         final ByteBuffer in = spec.inPlace() ? null : window(input, inBytes, "input");
         final ByteBuffer out = window(output, outBytes, "output");
-        final boolean bounded = config.mode() == Mode.BOUNDED && (spec.collective() == Collective.ALL_REDUCE
+        final boolean bounded = mode == Mode.BOUNDED && (spec.collective() == Collective.ALL_REDUCE
             || spec.collective() == Collective.REDUCE_SCATTER || spec.collective() == Collective.ALL_GATHER);
         final boolean hadamard = bounded && config.hadamard();
         if (hadamard) {
@@ -222,23 +245,34 @@ public final class Communicator {
         }
         final CompletableFuture<OperationReport> f = runner.start().thenApply(v -> {
             OperationReport report = runner.report();
+            final short[] counts = runner.outputCounts();
+            BitSet affected = null;
+            if (bounded && !hadamard) {
+                affected = new BitSet(counts.length);
+                final boolean gather = spec.collective() == Collective.ALL_GATHER;
+                for (int e = 0; e < counts.length; e++) {
+                    if (gather ? counts[e] == 0 : counts[e] != n) {
+                        affected.set(e);
+                    }
+                }
+            }
             if (hadamard) {
                 Hadamard.inverse(spec.type(), out, 0, spec.count(), config.hadamardBlock(), hadamardSeed);
-                final short[] counts = runner.outputCounts();
-                long affected = 0;
+                affected = new BitSet(counts.length);
                 int start = 0;
                 while (start < spec.count()) {
                     final int size = Hadamard.blockAt(start, spec.count(), config.hadamardBlock());
                     for (int e = start; e < start + size; e++) {
                         if (counts[e] != n) {
-                            affected += size;
+                            affected.set(start, start + size);
                             break;
                         }
                     }
                     start += size;
                 }
-                report = report.withAffected(affected);
+                report = report.withAffected(affected.cardinality());
             }
+            lastAffected = affected;
             lastReport = report;
             return report;
         });
@@ -248,6 +282,14 @@ public final class Communicator {
             }
         });
         return f;
+    }
+
+    /**
+     * @return the output elements the last operation on this rank marked as affected (see
+     * {@link OperationReport#affectedElements()}), or null if it was reliable.
+     */
+    public BitSet lastAffected() {
+        return lastAffected;
     }
 
     /** @return the report of the last operation that completed on this rank, or null. */
