@@ -4,6 +4,8 @@ import io.longhaul.collectives.DataType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * A seeded randomized Hadamard transform, y = H·D·x / √b per block of b elements (H the b×b
@@ -51,16 +53,53 @@ public final class Hadamard {
         if (maxBlock < 1 || Integer.bitCount(maxBlock) != 1) {
             throw new IllegalArgumentException("maxBlock " + maxBlock + " is not a power of two");
         }
-        final ByteBuffer b = buf.order() == ByteOrder.LITTLE_ENDIAN ? buf : buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        int start = 0;
-        while (start < count) {
-            final int size = blockAt(start, count, maxBlock);
-            if (type == DataType.FLOAT32) {
-                floatBlock(b, offset + start * 4, start, size, seed, forward);
-            } else {
-                doubleBlock(b, offset + start * 8, start, size, seed, forward);
+        if (count <= 0) {
+            return;
+        }
+        final ByteBuffer b = buf.duplicate().position(offset).limit(offset + count * type.size()).slice().order(ByteOrder.LITTLE_ENDIAN);
+        final int largest = blockAt(0, count, maxBlock);
+        if (type == DataType.FLOAT32) {
+            float[] a = FLOATS.get();
+            if (a == null || a.length < largest) {
+                a = new float[Math.max(largest, 1024)];
+                FLOATS.set(a);
             }
-            start += size;
+            final FloatBuffer view = b.asFloatBuffer();
+            int start = 0;
+            while (start < count) {
+                final int size = blockAt(start, count, maxBlock);
+                view.get(start, a, 0, size);
+                if (forward) {
+                    signs(a, start, size, seed, (float) (1.0 / Math.sqrt(size)));
+                    butterflies(a, size);
+                } else {
+                    butterflies(a, size);
+                    signs(a, start, size, seed, (float) (1.0 / Math.sqrt(size)));
+                }
+                view.put(start, a, 0, size);
+                start += size;
+            }
+        } else {
+            double[] a = DOUBLES.get();
+            if (a == null || a.length < largest) {
+                a = new double[Math.max(largest, 1024)];
+                DOUBLES.set(a);
+            }
+            final DoubleBuffer view = b.asDoubleBuffer();
+            int start = 0;
+            while (start < count) {
+                final int size = blockAt(start, count, maxBlock);
+                view.get(start, a, 0, size);
+                if (forward) {
+                    signs(a, start, size, seed, 1.0 / Math.sqrt(size));
+                    butterflies(a, size);
+                } else {
+                    butterflies(a, size);
+                    signs(a, start, size, seed, 1.0 / Math.sqrt(size));
+                }
+                view.put(start, a, 0, size);
+                start += size;
+            }
         }
     }
 
@@ -71,36 +110,60 @@ public final class Hadamard {
         return z ^ (z >>> 31);
     }
 
-    /** Flips the sign of element j of a[0..size) when the seeded bit of element (first + j) is set. */
-    private static void signs(final float[] a, final int first, final int size, final long seed) {
-        long bits = 0;
-        for (int j = 0; j < size; j++) {
+    /**
+     * a[j] *= ±scale, the sign taken from bit (first + j) mod 64 of a hash of the seed and
+     * (first + j) / 64 (a block starts at a multiple of its size, so at a multiple of 64 when it
+     * has more than 64 elements); branch-free, flipping the IEEE sign bit.
+     */
+    private static void signs(final float[] a, final int first, final int size, final long seed, final float scale) {
+        int j = 0;
+        while (j < size) {
             final int g = first + j;
-            if (j == 0 || (g & 63) == 0) {
-                bits = mix(seed * 0x9E3779B97F4A7C15L + (g >>> 6));
+            final long bits = mix(seed * 0x9E3779B97F4A7C15L + (g >>> 6));
+            final int end = Math.min(size, j + 64 - (g & 63));
+            for (int k = j; k < end; k++) {
+                final int bit = (int) (bits >>> ((first + k) & 63)) & 1;
+                a[k] = Float.intBitsToFloat(Float.floatToRawIntBits(a[k] * scale) ^ (bit << 31));
             }
-            if (((bits >>> (g & 63)) & 1) != 0) {
-                a[j] = -a[j];
-            }
+            j = end;
         }
     }
 
-    private static void signs(final double[] a, final int first, final int size, final long seed) {
-        long bits = 0;
-        for (int j = 0; j < size; j++) {
+    private static void signs(final double[] a, final int first, final int size, final long seed, final double scale) {
+        int j = 0;
+        while (j < size) {
             final int g = first + j;
-            if (j == 0 || (g & 63) == 0) {
-                bits = mix(seed * 0x9E3779B97F4A7C15L + (g >>> 6));
+            final long bits = mix(seed * 0x9E3779B97F4A7C15L + (g >>> 6));
+            final int end = Math.min(size, j + 64 - (g & 63));
+            for (int k = j; k < end; k++) {
+                final long bit = (bits >>> ((first + k) & 63)) & 1;
+                a[k] = Double.longBitsToDouble(Double.doubleToRawLongBits(a[k] * scale) ^ (bit << 63));
             }
-            if (((bits >>> (g & 63)) & 1) != 0) {
-                a[j] = -a[j];
-            }
+            j = end;
         }
     }
 
-    /** In-place fast Walsh–Hadamard transform of a[0..n), n a power of two, scaled by 1/√n. */
-    public static void fwht(final float[] a, final int n) {
-        for (int h = 1; h < n; h <<= 1) {
+    /** The unscaled Walsh–Hadamard butterflies over a[0..n), n a power of two: first two stages fused (radix 4). */
+    private static void butterflies(final float[] a, final int n) {
+        int h = 1;
+        if (n >= 4) {
+            for (int i = 0; i < n; i += 4) {
+                final float x0 = a[i];
+                final float x1 = a[i + 1];
+                final float x2 = a[i + 2];
+                final float x3 = a[i + 3];
+                final float s01 = x0 + x1;
+                final float d01 = x0 - x1;
+                final float s23 = x2 + x3;
+                final float d23 = x2 - x3;
+                a[i] = s01 + s23;
+                a[i + 1] = d01 + d23;
+                a[i + 2] = s01 - s23;
+                a[i + 3] = d01 - d23;
+            }
+            h = 4;
+        }
+        for (; h < n; h <<= 1) {
             for (int i = 0; i < n; i += h << 1) {
                 for (int j = i; j < i + h; j++) {
                     final float x = a[j];
@@ -110,15 +173,28 @@ public final class Hadamard {
                 }
             }
         }
-        final float scale = (float) (1.0 / Math.sqrt(n));
-        for (int j = 0; j < n; j++) {
-            a[j] *= scale;
-        }
     }
 
-    /** As {@link #fwht(float[], int)} for doubles. */
-    public static void fwht(final double[] a, final int n) {
-        for (int h = 1; h < n; h <<= 1) {
+    private static void butterflies(final double[] a, final int n) {
+        int h = 1;
+        if (n >= 4) {
+            for (int i = 0; i < n; i += 4) {
+                final double x0 = a[i];
+                final double x1 = a[i + 1];
+                final double x2 = a[i + 2];
+                final double x3 = a[i + 3];
+                final double s01 = x0 + x1;
+                final double d01 = x0 - x1;
+                final double s23 = x2 + x3;
+                final double d23 = x2 - x3;
+                a[i] = s01 + s23;
+                a[i + 1] = d01 + d23;
+                a[i + 2] = s01 - s23;
+                a[i + 3] = d01 - d23;
+            }
+            h = 4;
+        }
+        for (; h < n; h <<= 1) {
             for (int i = 0; i < n; i += h << 1) {
                 for (int j = i; j < i + h; j++) {
                     final double x = a[j];
@@ -128,47 +204,23 @@ public final class Hadamard {
                 }
             }
         }
-        final double scale = 1.0 / Math.sqrt(n);
+    }
+
+    /** In-place fast Walsh–Hadamard transform of a[0..n), n a power of two, scaled by 1/√n (orthonormal). */
+    public static void fwht(final float[] a, final int n) {
+        butterflies(a, n);
+        final float scale = (float) (1.0 / Math.sqrt(n));
         for (int j = 0; j < n; j++) {
             a[j] *= scale;
         }
     }
 
-    private static void floatBlock(final ByteBuffer b, final int at, final int first, final int size, final long seed,
-                                   final boolean forward) {
-        float[] a = FLOATS.get();
-        if (a == null || a.length < size) {
-            a = new float[Math.max(size, 1024)];
-            FLOATS.set(a);
+    /** As {@link #fwht(float[], int)} for doubles. */
+    public static void fwht(final double[] a, final int n) {
+        butterflies(a, n);
+        final double scale = 1.0 / Math.sqrt(n);
+        for (int j = 0; j < n; j++) {
+            a[j] *= scale;
         }
-        final java.nio.FloatBuffer view = b.duplicate().position(at).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        view.get(0, a, 0, size);
-        if (forward) {
-            signs(a, first, size, seed);
-            fwht(a, size);
-        } else {
-            fwht(a, size);
-            signs(a, first, size, seed);
-        }
-        view.put(0, a, 0, size);
-    }
-
-    private static void doubleBlock(final ByteBuffer b, final int at, final int first, final int size, final long seed,
-                                    final boolean forward) {
-        double[] a = DOUBLES.get();
-        if (a == null || a.length < size) {
-            a = new double[Math.max(size, 1024)];
-            DOUBLES.set(a);
-        }
-        final java.nio.DoubleBuffer view = b.duplicate().position(at).slice().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
-        view.get(0, a, 0, size);
-        if (forward) {
-            signs(a, first, size, seed);
-            fwht(a, size);
-        } else {
-            fwht(a, size);
-            signs(a, first, size, seed);
-        }
-        view.put(0, a, 0, size);
     }
 }
