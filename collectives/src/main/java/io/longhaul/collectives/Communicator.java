@@ -70,7 +70,7 @@ public final class Communicator {
             return size() > SCHEDULE_CACHE_SIZE;
         }
     };
-    private final DeadlinePolicy deadlines;
+    private final Map<Integer, DeadlinePolicy> deadlines = new java.util.HashMap<>();
     private volatile OperationReport lastReport;
     private volatile BitSet lastAffected;
 
@@ -82,7 +82,6 @@ public final class Communicator {
         this.fabric = fabric;
         this.topology = topology;
         this.config = config.copy().validate();
-        this.deadlines = new DeadlinePolicy(this.config.deadlineNs());
     }
 
     /** A communicator over a single DC with default configuration. */
@@ -231,7 +230,8 @@ public final class Communicator {
                     }
                 }
             }
-            final long budget = deadlines.budgetNs(rttFloor, levels.maxLevel(), config.timeoutNs());
+            final DeadlinePolicy policy = deadlinePolicy((long) spec.count() * spec.type().size());
+            final long budget = policy.budgetNs(rttFloor, levels.maxLevel(), config.timeoutNs());
             if (hadamard) {
                 if (!spec.inPlace()) {
                     out.put(0, in, 0, (int) inBytes);
@@ -239,7 +239,7 @@ public final class Communicator {
                 Hadamard.forward(spec.type(), out, 0, spec.count(), config.hadamardBlock(), hadamardSeed);
             }
             runner = new ScheduleRunner(schedule, runSpec, seq, fabric, inView, out, config.timeoutNs(),
-                new ScheduleRunner.BoundedPlan(levels.levels(rank()), levels.messageLevels(rank()), flags, budget, n, deadlines));
+                new ScheduleRunner.BoundedPlan(levels.levels(rank()), levels.messageLevels(rank()), flags, budget, n, policy));
         } else {
             runner = new ScheduleRunner(schedule, runSpec, seq, fabric, inView, out, config.timeoutNs());
         }
@@ -297,9 +297,12 @@ public final class Communicator {
         return lastReport;
     }
 
-    /** @return the per-hop budget policy of this communicator's bounded operations. */
-    public DeadlinePolicy deadlinePolicy() {
-        return deadlines;
+    /** @return the per-hop budget policy of this communicator's bounded operations of {@code bytes} per rank (by size class). */
+    public DeadlinePolicy deadlinePolicy(final long bytes) {
+        final int sizeClass = 64 - Long.numberOfLeadingZeros(Math.max(1, bytes));
+        synchronized (deadlines) {
+            return deadlines.computeIfAbsent(sizeClass, k -> new DeadlinePolicy(config.deadlineNs()));
+        }
     }
 
     private HopLevels hopLevels(final CollectiveSpec spec, final Algorithm algorithm) {

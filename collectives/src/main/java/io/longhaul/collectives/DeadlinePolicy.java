@@ -12,7 +12,14 @@ import java.util.Arrays;
  * first sample, the budget is the collective timeout divided by the hop count (the first
  * operation effectively waits, and measures).
  *
- * <p>Each rank adapts its own budget from what it sees. Thread-safe.
+ * <p>Samples are censored by the budget (nothing is seen arriving after its deadline), so a
+ * budget that is too small could never grow back: an operation in which a bounded message missed
+ * its deadline entirely (not one byte in time, which random loss alone almost never does to a
+ * message of several packets) records {@value #BACKOFF} × its budget instead.
+ *
+ * <p>Each rank adapts its own budget from what it sees; a {@link Communicator} keeps one policy
+ * per size class (power of two of the operation's bytes), since the time of a hop grows with the
+ * bytes it carries. Thread-safe.
  */
 public final class DeadlinePolicy {
     /** Samples kept. */
@@ -21,6 +28,8 @@ public final class DeadlinePolicy {
     public static final double PERCENTILE = 0.95;
     /** Factor over the quantile. */
     public static final double HEADROOM = 1.25;
+    /** Factor over the budget recorded when a message missed its deadline entirely. */
+    public static final double BACKOFF = 2.0;
 
     private final long fixedNs;
     private final long[] samples = new long[WINDOW];

@@ -767,7 +767,14 @@ public final class ScheduleRunner {
             }
         }
         if (plan.policy() != null) {
-            plan.policy().record(anyBoundedArrival ? maxPerHopNs : plan.budgetNs());
+            int boundedMissed = 0;
+            for (final Step s : schedule.steps()) {
+                if (s.kind() == Step.Kind.RECV && plan.bounded()[s.index()] && missed[s.index()]) {
+                    boundedMissed++;
+                }
+            }
+            plan.policy().record(boundedMissed > 0 ? (long) (plan.budgetNs() * DeadlinePolicy.BACKOFF)
+                : anyBoundedArrival ? maxPerHopNs : plan.budgetNs());
         }
         int levels = 0;
         for (final int l : deadlineLevels) {
