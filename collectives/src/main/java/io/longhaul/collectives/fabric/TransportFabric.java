@@ -58,6 +58,12 @@ public final class TransportFabric implements Fabric {
     private static final int HELLO_BYTES = 16;
     /** Sends handed to a transport and not yet acknowledged, over all peers. */
     private static final int SEND_QUEUE_CAPACITY = 1 << 16;
+    /** Samples sessions' RTT for {@link #rttNs}, for every fabric of the process. */
+    private static final java.util.concurrent.ExecutorService RTT_SAMPLER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        final Thread t = new Thread(r, "longhaul-fabric-rtt");
+        t.setDaemon(true);
+        return t;
+    });
     /** How long {@link #close()} waits for sends in flight to be acknowledged. */
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -464,20 +470,21 @@ public final class TransportFabric implements Fabric {
         synchronized (rtt) {
             if (s != null && now - rttSampledNs[peer] > TimeUnit.MILLISECONDS.toNanos(100)) {
                 rttSampledNs[peer] = now;
-                try {
-                    worker.execute(() -> {
-                        try {
-                            final long v = s.stats().paths().get(0).smoothedRttNs();
-                            synchronized (rtt) {
-                                rtt[peer] = v;
-                            }
-                        } catch (final RuntimeException e) {
-                            // session closed or not connected yet: keep the last estimate
+                // On a thread of its own: a stats snapshot waits for the event loop, and the worker
+                // (which runs the collective's steps) must not.
+                RTT_SAMPLER.execute(() -> {
+                    if (closing) {
+                        return;
+                    }
+                    try {
+                        final long v = s.stats().paths().get(0).smoothedRttNs();
+                        synchronized (rtt) {
+                            rtt[peer] = v;
                         }
-                    });
-                } catch (final java.util.concurrent.RejectedExecutionException e) {
-                    // closed
-                }
+                    } catch (final RuntimeException e) {
+                        // session closed or not connected yet: keep the last estimate
+                    }
+                });
             }
             return rtt[peer];
         }
