@@ -1,12 +1,18 @@
 package io.longhaul.collectives;
 
 import io.longhaul.collectives.fabric.Fabric;
+import io.longhaul.collectives.kernel.Hadamard;
+import io.longhaul.collectives.schedule.HopLevels;
 import io.longhaul.collectives.schedule.Schedule;
 import io.longhaul.collectives.schedule.Schedules;
+import io.longhaul.collectives.schedule.Step;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -51,6 +57,22 @@ public final class Communicator {
 
     private record ScheduleKey(CollectiveSpec spec, Algorithm algorithm, int chunkElements) {
     }
+
+    private record LevelKey(CollectiveSpec spec, String topology, Algorithm algorithm, int chunkElements) {
+    }
+
+    /** Hop levels shared by every communicator of this JVM (they depend on the call and the topology only). */
+    private static final Map<LevelKey, HopLevels> LEVELS = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<LevelKey, HopLevels> eldest) {
+            return size() > SCHEDULE_CACHE_SIZE;
+        }
+    };
+    private final Map<Integer, DeadlinePolicy> deadlines = new java.util.HashMap<>();
+    private volatile OperationReport lastReport;
+    private volatile BitSet lastAffected;
 
     public Communicator(final Fabric fabric, final Topology topology, final CommunicatorConfig config) {
         if (topology.size() != fabric.size()) {
@@ -107,6 +129,51 @@ public final class Communicator {
      * @param input  read-only input; may be the same object as {@code output} only if {@code spec.inPlace()}.
      */
     public CompletableFuture<Void> runAsync(final CollectiveSpec spec, final ByteBuffer input, final ByteBuffer output) {
+        return runReportedAsync(spec, input, output).thenApply(r -> null);
+    }
+
+    /**
+     * As {@link #runAsync}, completing with this rank's {@link OperationReport}. In
+     * {@link Mode#BOUNDED} (all-reduce, reduce-scatter and all-gather) the operation runs in
+     * bounded time and may return estimates:
+     * <ul>
+     *   <li>sum: each element is the sum of the contributions that arrived, times n / (their
+     *       number), an unbiased estimate of the exact sum when which contributions are lost does
+     *       not depend on their values;</li>
+     *   <li>avg: the mean of the contributions that arrived;</li>
+     *   <li>min, max: the minimum or maximum of the contributions that arrived (never rescaled: a
+     *       missing contribution can only make min larger and max smaller);</li>
+     *   <li>prod: the product of the contributions that arrived (not rescaled);</li>
+     *   <li>all-gather: a block element that never arrived is 0 (reported as affected); inside an
+     *       all-reduce a rank that misses part of the gathered result keeps its own partially
+     *       reduced value, rescaled by its own count.</li>
+     * </ul>
+     * A bounded operation at zero loss is bit-for-bit the reliable one (same steps, same order,
+     * no rescaling when every contribution arrived).
+     */
+    public CompletableFuture<OperationReport> runReportedAsync(final CollectiveSpec spec, final ByteBuffer input,
+                                                               final ByteBuffer output) {
+        return run(spec, input, output, config.mode());
+    }
+
+    /**
+     * As {@link #runReportedAsync} but always {@link Mode#RELIABLE}, whatever the configured mode:
+     * for bookkeeping that must be exact (benchmark statistics, control values).
+     */
+    public CompletableFuture<OperationReport> runReliableAsync(final CollectiveSpec spec, final ByteBuffer input,
+                                                               final ByteBuffer output) {
+        return run(spec, input, output, Mode.RELIABLE);
+    }
+
+    /** Exact, reliable in-place all-reduce of {@code values} whatever the mode (see {@link #runReliableAsync}). */
+    public void allReduceExact(final double[] values, final ReduceOp op) {
+        final ArrayBuffers.Wrapped b = ArrayBuffers.wrap(values);
+        await(runReliableAsync(new CollectiveSpec(Collective.ALL_REDUCE, DataType.FLOAT64, op, values.length, -1, true), b.buffer(),
+            b.buffer()).thenRun(() -> b.copyBack(values)));
+    }
+
+    private CompletableFuture<OperationReport> run(final CollectiveSpec spec, final ByteBuffer input, final ByteBuffer output,
+                                                   final Mode mode) {
         final CollectiveException broken = failure;
         if (broken != null) {
             return CompletableFuture.failedFuture(new CollectiveException("communicator of rank " + rank()
@@ -117,27 +184,145 @@ public final class Communicator {
         final long outBytes = spec.outputCount(n) * spec.type().size();
         final ByteBuffer in = spec.inPlace() ? null : window(input, inBytes, "input");
         final ByteBuffer out = window(output, outBytes, "output");
+        final boolean bounded = mode == Mode.BOUNDED && (spec.collective() == Collective.ALL_REDUCE
+            || spec.collective() == Collective.REDUCE_SCATTER || spec.collective() == Collective.ALL_GATHER);
+        final boolean hadamard = bounded && config.hadamard();
+        if (hadamard) {
+            if (spec.collective() != Collective.ALL_REDUCE) {
+                throw new IllegalArgumentException("the Hadamard transform applies to all-reduce only, not " + spec.collective().ncclName());
+            }
+            if (spec.type() != DataType.FLOAT32 && spec.type() != DataType.FLOAT64) {
+                throw new IllegalArgumentException("the Hadamard transform needs float or double data, not " + spec.type().ncclName());
+            }
+            if (spec.op() != ReduceOp.SUM && spec.op() != ReduceOp.AVG) {
+                throw new IllegalArgumentException("the Hadamard transform needs a linear op (sum or avg), not " + spec.op().ncclName());
+            }
+        }
+        final CollectiveSpec runSpec = hadamard && !spec.inPlace()
+            ? new CollectiveSpec(spec.collective(), spec.type(), spec.op(), spec.count(), spec.root(), true) : spec;
         final ByteBuffer inView;
-        if (spec.inPlace()) {
+        if (runSpec.inPlace()) {
             inView = spec.collective() == Collective.ALL_GATHER
                 ? out.duplicate().position((int) ((long) rank() * spec.count() * spec.type().size())).slice()
                 : out;
         } else {
             inView = in;
         }
-        final Schedule schedule = schedule(spec);
+        final Schedule schedule = schedule(runSpec);
         final int seq;
         synchronized (this) {
             seq = nextSeq++;
         }
-        final ScheduleRunner runner = new ScheduleRunner(schedule, spec, seq, fabric, inView, out, config.timeoutNs());
-        final CompletableFuture<Void> f = runner.start();
+        final ScheduleRunner runner;
+        final long hadamardSeed = config.hadamardSeed() * 0x9E3779B97F4A7C15L + seq;
+        if (bounded) {
+            final HopLevels levels = hopLevels(runSpec, schedule.algorithm());
+            final BoundedScope scope = config.boundedScope().resolve(schedule.algorithm());
+            final boolean[] flags = new boolean[schedule.steps().size()];
+            long rttFloor = -1;
+            final boolean[] asked = new boolean[n];
+            for (final Step st : schedule.steps()) {
+                if (st.kind() == Step.Kind.SEND || st.kind() == Step.Kind.RECV) {
+                    flags[st.index()] = scope == BoundedScope.ALL || topology.dcOf(st.peer()) != topology.dcOf(rank());
+                    if (flags[st.index()] && !asked[st.peer()]) {
+                        asked[st.peer()] = true;
+                        rttFloor = Math.max(rttFloor, fabric.rttNs(st.peer()));
+                    }
+                }
+            }
+            final DeadlinePolicy policy = deadlinePolicy((long) spec.count() * spec.type().size());
+            final long budget = policy.budgetNs(rttFloor, levels.maxLevel(), config.timeoutNs());
+            if (hadamard) {
+                if (!spec.inPlace()) {
+                    out.put(0, in, 0, (int) inBytes);
+                }
+                Hadamard.forward(spec.type(), out, 0, spec.count(), config.hadamardBlock(), hadamardSeed);
+            }
+            runner = new ScheduleRunner(schedule, runSpec, seq, fabric, inView, out, config.timeoutNs(),
+                new ScheduleRunner.BoundedPlan(levels.levels(rank()), levels.messageLevels(rank()), flags, budget, n, policy));
+        } else {
+            runner = new ScheduleRunner(schedule, runSpec, seq, fabric, inView, out, config.timeoutNs());
+        }
+        final CompletableFuture<OperationReport> f = runner.start().thenApply(v -> {
+            OperationReport report = runner.report();
+            final short[] counts = runner.outputCounts();
+            BitSet affected = null;
+            if (bounded && !hadamard) {
+                affected = new BitSet(counts.length);
+                final boolean gather = spec.collective() == Collective.ALL_GATHER;
+                for (int e = 0; e < counts.length; e++) {
+                    if (gather ? counts[e] == 0 : counts[e] != n) {
+                        affected.set(e);
+                    }
+                }
+            }
+            if (hadamard) {
+                Hadamard.inverse(spec.type(), out, 0, spec.count(), config.hadamardBlock(), hadamardSeed);
+                affected = new BitSet(counts.length);
+                int start = 0;
+                while (start < spec.count()) {
+                    final int size = Hadamard.blockAt(start, spec.count(), config.hadamardBlock());
+                    for (int e = start; e < start + size; e++) {
+                        if (counts[e] != n) {
+                            affected.set(start, start + size);
+                            break;
+                        }
+                    }
+                    start += size;
+                }
+                report = report.withAffected(affected.cardinality());
+            }
+            lastAffected = affected;
+            lastReport = report;
+            return report;
+        });
         f.whenComplete((v, e) -> {
             if (e != null && failure == null) {
                 failure = unwrap(e);
             }
         });
         return f;
+    }
+
+    /**
+     * @return the output elements the last operation on this rank marked as affected (see
+     * {@link OperationReport#affectedElements()}), or null if it was reliable.
+     */
+    public BitSet lastAffected() {
+        return lastAffected;
+    }
+
+    /** @return the report of the last operation that completed on this rank, or null. */
+    public OperationReport lastReport() {
+        return lastReport;
+    }
+
+    /** @return the per-hop budget policy of this communicator's bounded operations of {@code bytes} per rank (by size class). */
+    public DeadlinePolicy deadlinePolicy(final long bytes) {
+        final int sizeClass = 64 - Long.numberOfLeadingZeros(Math.max(1, bytes));
+        synchronized (deadlines) {
+            return deadlines.computeIfAbsent(sizeClass, k -> new DeadlinePolicy(config.deadlineNs()));
+        }
+    }
+
+    private HopLevels hopLevels(final CollectiveSpec spec, final Algorithm algorithm) {
+        final int chunkElements = Math.max(1, config.chunkBytes() / spec.type().size());
+        final LevelKey key = new LevelKey(spec, topology.toString(), algorithm, chunkElements);
+        synchronized (LEVELS) {
+            final HopLevels cached = LEVELS.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        final List<Schedule> all = new ArrayList<>();
+        for (int r = 0; r < size(); r++) {
+            all.add(r == rank() ? schedule(spec) : Schedules.compile(spec, r, topology, algorithm, chunkElements));
+        }
+        final HopLevels levels = HopLevels.compute(all);
+        synchronized (LEVELS) {
+            LEVELS.put(key, levels);
+        }
+        return levels;
     }
 
     private static ByteBuffer window(final ByteBuffer b, final long bytes, final String what) {

@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
  * 24 int  payload bytes
  * 28 int  sender rank
  * </pre>
- * Little-endian.
+ * Little-endian. In {@link Mode#BOUNDED} the payload is framed by two copies of a table of
+ * per-element contribution counts (see {@link ScheduleRunner}); the header's payload bytes
+ * field counts the payload alone.
  */
 final class MessageHeader {
     static final int LENGTH = 32;
@@ -76,7 +78,7 @@ final class MessageHeader {
      * @return null if {@code m} (position at the header) matches, else why not.
      */
     static String check(final ByteBuffer m, final int seq, final CollectiveSpec spec, final Algorithm algorithm,
-                        final int tag, final int payloadBytes) {
+                        final int tag, final int payloadBytes, final boolean exactLength) {
         final int p = m.position();
         if (m.remaining() < LENGTH) {
             return "message of " + m.remaining() + " bytes is shorter than the " + LENGTH + "-byte header";
@@ -104,7 +106,7 @@ final class MessageHeader {
         if (b.getInt(p + 20) != tag) {
             return "message tag " + b.getInt(p + 20) + " where " + tag + " was expected";
         }
-        if (b.getInt(p + 24) != payloadBytes || m.remaining() - LENGTH != payloadBytes) {
+        if (b.getInt(p + 24) != payloadBytes || (exactLength ? m.remaining() - LENGTH != payloadBytes : m.remaining() - LENGTH < payloadBytes)) {
             return "payload of " + (m.remaining() - LENGTH) + " bytes where " + payloadBytes + " were expected";
         }
         return null;

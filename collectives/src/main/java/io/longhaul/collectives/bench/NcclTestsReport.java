@@ -13,12 +13,44 @@ import java.util.Locale;
  * 2(n-1)/n, reduce-scatter and all-gather (n-1)/n, broadcast 1. GB/s are 10^9 bytes per second.
  */
 public final class NcclTestsReport {
-    /** One measurement: average time per operation and its bandwidths. */
-    public record Result(double timeUs, double algBwGBps, double busBwGBps, long wrong) {
+    /**
+     * One measurement: average time per operation and its bandwidths; in bounded mode also what
+     * arrived and the error of the checked operation.
+     *
+     * @param wrong            elements wrong ({@code < 0}: not checked, printed as N/A). In bounded
+     *                         mode: elements that differ from the exact result although the
+     *                         operation did not report them as affected (silent errors; 0 is right).
+     * @param receivedFraction bounded mode: bytes received / bytes expected, mean over ranks and
+     *                         timed operations; NaN in reliable mode.
+     * @param relativeL2       bounded mode with checking: ‖result − exact‖₂ / ‖exact‖₂ over all
+     *                         ranks' outputs of the checked operation; else NaN.
+     * @param maxAbsError      bounded mode with checking: max |result − exact|; else NaN.
+     * @param affected         bounded mode with checking: output elements reported as affected, summed over ranks; else -1.
+     */
+    public record Result(double timeUs, double algBwGBps, double busBwGBps, long wrong, double receivedFraction,
+                         double relativeL2, double maxAbsError, long affected) {
+        /** A reliable-mode result. */
+        public Result(final double timeUs, final double algBwGBps, final double busBwGBps, final long wrong) {
+            this(timeUs, algBwGBps, busBwGBps, wrong, Double.NaN, Double.NaN, Double.NaN, -1);
+        }
+
         /** {@code wrong < 0}: not checked (printed as N/A). */
         public static Result of(final long bytes, final double timeUs, final double busFactor, final long wrong) {
             final double alg = timeUs <= 0 ? 0 : bytes / 1.0e9 / (timeUs / 1.0e6);
             return new Result(timeUs, alg, alg * busFactor, wrong);
+        }
+
+        /** A bounded-mode result. */
+        public static Result bounded(final long bytes, final double timeUs, final double busFactor, final long wrong,
+                                     final double receivedFraction, final double relativeL2, final double maxAbsError,
+                                     final long affected) {
+            final double alg = timeUs <= 0 ? 0 : bytes / 1.0e9 / (timeUs / 1.0e6);
+            return new Result(timeUs, alg, alg * busFactor, wrong, receivedFraction, relativeL2, maxAbsError, affected);
+        }
+
+        /** @return whether this is a bounded-mode result. */
+        public boolean isBounded() {
+            return !Double.isNaN(receivedFraction);
         }
     }
 
@@ -39,6 +71,30 @@ public final class NcclTestsReport {
     public static String row(final Row r) {
         return String.format(Locale.ROOT, "%12d  %12d  %8s  %6s  %6d", r.bytes(), r.count(), r.type(), r.redop(), r.root())
             + result(r.outOfPlace()) + result(r.inPlace()) + "\n";
+    }
+
+    /**
+     * The header of bounded mode: nccl-tests' columns, then per placement {@code recv%} (bytes
+     * received of bytes expected) and {@code rel_err} (relative L2 error of the checked operation);
+     * {@code #wrong} counts elements wrong but not reported as affected.
+     */
+    public static String boundedHeader() {
+        return "#\n"
+            + "#                                                              out-of-place                                        in-place                          \n"
+            + "#       size         count      type   redop    root     time   algbw   busbw #wrong   recv%  rel_err     time   algbw   busbw #wrong   recv%  rel_err\n"
+            + "#        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (%)              (us)  (GB/s)  (GB/s)            (%)         \n";
+    }
+
+    /** @return a bounded-mode line (see {@link #boundedHeader()}). */
+    public static String boundedRow(final Row r) {
+        return String.format(Locale.ROOT, "%12d  %12d  %8s  %6s  %6d", r.bytes(), r.count(), r.type(), r.redop(), r.root())
+            + result(r.outOfPlace()) + boundedExtra(r.outOfPlace()) + result(r.inPlace()) + boundedExtra(r.inPlace()) + "\n";
+    }
+
+    private static String boundedExtra(final Result x) {
+        final String recv = Double.isNaN(x.receivedFraction()) ? "    N/A" : String.format(Locale.ROOT, "%7.3f", 100 * x.receivedFraction());
+        final String err = Double.isNaN(x.relativeL2()) ? "     N/A" : String.format(Locale.ROOT, "%8.2e", x.relativeL2());
+        return " " + recv + " " + err;
     }
 
     private static String result(final Result x) {
@@ -105,8 +161,14 @@ public final class NcclTestsReport {
     }
 
     private static String json(final Result x) {
-        return "{\"timeUs\":" + num(x.timeUs()) + ",\"algBw\":" + num(x.algBwGBps()) + ",\"busBw\":" + num(x.busBwGBps())
-            + ",\"wrong\":" + (x.wrong() < 0 ? "null" : Long.toString(x.wrong())) + "}";
+        final String base = "{\"timeUs\":" + num(x.timeUs()) + ",\"algBw\":" + num(x.algBwGBps()) + ",\"busBw\":" + num(x.busBwGBps())
+            + ",\"wrong\":" + (x.wrong() < 0 ? "null" : Long.toString(x.wrong()));
+        if (!x.isBounded()) {
+            return base + "}";
+        }
+        return base + ",\"receivedFraction\":" + num(x.receivedFraction()) + ",\"relativeL2Error\":" + num(x.relativeL2())
+            + ",\"maxAbsError\":" + num(x.maxAbsError()) + ",\"affectedElements\":" + (x.affected() < 0 ? "null" : Long.toString(x.affected()))
+            + "}";
     }
 
     private static String num(final double v) {

@@ -3,7 +3,10 @@ package io.longhaul.collectives.bench;
 import io.longhaul.collectives.Collective;
 import io.longhaul.collectives.Communicator;
 import io.longhaul.collectives.DataType;
+import io.longhaul.collectives.ErrorStats;
+import io.longhaul.collectives.Mode;
 import io.longhaul.collectives.ReduceOp;
+import io.longhaul.collectives.kernel.Reductions;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,7 +21,14 @@ import java.util.function.Consumer;
  * {@code iterations} timed blocking operations, then with {@code check} one operation on fresh
  * {@link CheckData} whose wrong elements this rank counts. The ranks then combine their numbers
  * with an all-reduce over the same communicator, as nccl-tests does with MPI: the time is the
- * average over ranks (nccl-tests' default {@code -a 1}), #wrong the sum.
+ * average over ranks (nccl-tests' default {@code -a 1}), #wrong the sum. These statistics
+ * travel in a reliable all-reduce whatever the communicator's mode.
+ *
+ * <p>In {@link Mode#BOUNDED} a row also carries the fraction of bytes received (mean over ranks
+ * and timed operations) and, with checking, the relative L2 and max absolute error of the checked
+ * operation against the exact result; #wrong then counts elements that differ from the exact
+ * result although their operation did not report them as affected (with the Hadamard transform:
+ * by more than {@value #HADAMARD_TOLERANCE} relatively, the transform's rounding).
  */
 public final class RankBenchmark {
     private RankBenchmark() {
@@ -54,17 +64,43 @@ public final class RankBenchmark {
         final long total = bytes / o.type().size();
         final int count = (int) (c == Collective.REDUCE_SCATTER || c == Collective.ALL_GATHER ? total / n : total);
         final int root = c == Collective.BROADCAST ? o.root() % n : -1;
-        final double[] local = new double[4];
+        final double[] local = new double[SLOTS];
         measure(comm, o, count, root, false, local, 0);
         measure(comm, o, count, root, true, local, 1);
         final double[] sum = local.clone();
-        comm.allReduce(sum, ReduceOp.SUM);
+        final double[] max = {local[MAX_ABS], local[MAX_ABS + 1]};
+        comm.allReduceExact(sum, ReduceOp.SUM);
         final double factor = c.busBandwidthFactor(n);
         final long wrongOut = o.check() ? (long) sum[2] : -1;
         final long wrongIn = o.check() ? (long) sum[3] : -1;
         final String redop = c.reduces() ? o.op().ncclName() : "none";
-        return new NcclTestsReport.Row(bytes, total, o.type().ncclName(), redop, root,
-            NcclTestsReport.Result.of(bytes, sum[0] / n, factor, wrongOut), NcclTestsReport.Result.of(bytes, sum[1] / n, factor, wrongIn));
+        if (!isBounded(comm, c)) {
+            return new NcclTestsReport.Row(bytes, total, o.type().ncclName(), redop, root,
+                NcclTestsReport.Result.of(bytes, sum[0] / n, factor, wrongOut), NcclTestsReport.Result.of(bytes, sum[1] / n, factor, wrongIn));
+        }
+        comm.allReduceExact(max, ReduceOp.MAX);
+        final NcclTestsReport.Result[] results = new NcclTestsReport.Result[2];
+        for (int p = 0; p < 2; p++) {
+            final double rel = !o.check() ? Double.NaN : sum[SQ_ERR + p] == 0 ? 0 : Math.sqrt(sum[SQ_ERR + p] / sum[SQ_EXACT + p]);
+            results[p] = NcclTestsReport.Result.bounded(bytes, sum[p] / n, factor, p == 0 ? wrongOut : wrongIn, sum[RECV + p] / n,
+                rel, o.check() ? max[p] : Double.NaN, o.check() ? (long) sum[AFFECTED + p] : -1);
+        }
+        return new NcclTestsReport.Row(bytes, total, o.type().ncclName(), redop, root, results[0], results[1]);
+    }
+
+    // Slots of the per-rank statistics, each for out-of-place (+0) and in-place (+1).
+    private static final int RECV = 4;
+    private static final int SQ_ERR = 6;
+    private static final int SQ_EXACT = 8;
+    private static final int AFFECTED = 10;
+    private static final int MAX_ABS = 12;
+    private static final int SLOTS = 14;
+    /** With the Hadamard transform an element not reported as affected may still differ by rounding: this much, relatively. */
+    static final double HADAMARD_TOLERANCE = 1e-4;
+
+    private static boolean isBounded(final Communicator comm, final Collective c) {
+        return comm.config().mode() == Mode.BOUNDED
+            && (c == Collective.ALL_REDUCE || c == Collective.REDUCE_SCATTER || c == Collective.ALL_GATHER);
     }
 
     /** Stores this rank's average time (us) in {@code out[slot]} and its wrong elements in {@code out[slot + 2]}. */
@@ -82,11 +118,17 @@ public final class RankBenchmark {
         for (int i = 0; i < o.warmup(); i++) {
             runOnce(comm, o, count, root, input, output);
         }
+        final boolean bounded = isBounded(comm, c);
+        double recv = 0;
         final long t0 = System.nanoTime();
         for (int i = 0; i < o.iterations(); i++) {
             runOnce(comm, o, count, root, input, output);
+            if (bounded) {
+                recv += comm.lastReport().receivedFraction();
+            }
         }
         out[slot] = (System.nanoTime() - t0) / 1e3 / o.iterations();
+        out[RECV + slot] = recv / o.iterations();
         if (!o.check()) {
             return;
         }
@@ -101,7 +143,31 @@ public final class RankBenchmark {
         }
         runOnce(comm, o, count, root, input, output);
         final ByteBuffer result = inPlace && c == Collective.REDUCE_SCATTER ? output.duplicate().position(r * count * es) : output;
-        out[slot + 2] = CheckData.countWrong(c, type, o.op(), r, n, count, root, result);
+        if (!bounded) {
+            out[slot + 2] = CheckData.countWrong(c, type, o.op(), r, n, count, root, result);
+            return;
+        }
+        final int elements = (int) CheckData.outputElements(c, count, n);
+        final java.util.BitSet affected = comm.lastAffected();
+        final boolean hadamard = comm.config().hadamard() && c == Collective.ALL_REDUCE;
+        final ErrorStats err = ErrorStats.of(type, result, elements, i -> CheckData.expected(c, o.op(), r, n, count, root, i));
+        final ByteBuffer b = result.slice().order(ByteOrder.LITTLE_ENDIAN);
+        long silent = 0;
+        for (int i = 0; i < elements; i++) {
+            if (affected != null && affected.get(i)) {
+                continue;
+            }
+            final double e = CheckData.expected(c, o.op(), r, n, count, root, i);
+            final double d = Math.abs(Reductions.get(type, b, i) - e);
+            if (hadamard ? d > HADAMARD_TOLERANCE * Math.max(1, Math.abs(e)) : d != 0) {
+                silent++;
+            }
+        }
+        out[slot + 2] = silent;
+        out[SQ_ERR + slot] = err.sumSquaredError();
+        out[SQ_EXACT + slot] = err.sumSquaredExact();
+        out[AFFECTED + slot] = affected == null ? 0 : affected.cardinality();
+        out[MAX_ABS + slot] = err.maxAbsError();
     }
 
     private static void runOnce(final Communicator comm, final BenchOptions o, final int count, final int root,

@@ -45,10 +45,46 @@ public interface Fabric extends AutoCloseable {
     CompletableFuture<Void> send(int peer, int tag, ByteBuffer message);
 
     /**
+     * Sends a <em>deadline</em> message to {@code peer}: it is repaired until {@code deadlineNs}
+     * (the fabric's clock) and then abandoned, and the receiver gets what arrived together with the
+     * exact byte ranges that did not ({@link #receiveMessage}). The fabric stops repairing early
+     * enough (about one one-way delay before {@code deadlineNs}) for the message to be at the
+     * receiver by {@code deadlineNs}. A message of which nothing arrives is never delivered; the
+     * receiver decides when to stop waiting and then {@link #discard}s it.
+     *
+     * <p>The in-memory fabric models the loss of such messages (seeded, per packet), the simulated
+     * and real fabrics use the transport's deadline messages.
+     *
+     * @return completes when the message is delivered or its deadline passed (normally in both
+     * cases), or exceptionally if the peer is gone.
+     */
+    CompletableFuture<Void> send(int peer, int tag, ByteBuffer message, long deadlineNs);
+
+    /**
      * @return the next message from {@code peer} with {@code tag}: its bytes between position and
-     * limit. Cancelling the future withdraws the receive.
+     * limit. Cancelling the future withdraws the receive. For a deadline message use
+     * {@link #receiveMessage}: this one cannot tell which bytes are missing.
      */
     CompletableFuture<ByteBuffer> receive(int peer, int tag);
+
+    /**
+     * @return the next message from {@code peer} with {@code tag}, with the ranges that never
+     * arrived (none for a reliable message). Cancelling the future withdraws the receive.
+     */
+    CompletableFuture<Received> receiveMessage(int peer, int tag);
+
+    /**
+     * Gives up on the message from {@code peer} with {@code tag}: a posted receive is withdrawn and
+     * the message, if it has arrived or arrives later, is dropped (a bounded number of such
+     * late messages is remembered; see {@link MessageMatcher#MAX_DISCARDED}).
+     */
+    void discard(int peer, int tag);
+
+    /**
+     * @return the fabric's current estimate of the round-trip time to {@code peer} in nanoseconds,
+     * 0 for an in-memory fabric, or -1 if unknown yet.
+     */
+    long rttNs(int peer);
 
     /** Runs {@code task} after {@code delayNs} of the fabric's clock, on a fabric thread. */
     Timer schedule(long delayNs, Runnable task);

@@ -173,11 +173,13 @@ public final class SimCluster implements AutoCloseable {
         private final class PendingSend {
             final int tag;
             final ByteBuffer message;
+            final long deadlineNs;
             final CompletableFuture<Void> future;
 
-            PendingSend(final int tag, final ByteBuffer message, final CompletableFuture<Void> future) {
+            PendingSend(final int tag, final ByteBuffer message, final long deadlineNs, final CompletableFuture<Void> future) {
                 this.tag = tag;
                 this.message = message;
+                this.deadlineNs = deadlineNs;
                 this.future = future;
             }
         }
@@ -188,6 +190,8 @@ public final class SimCluster implements AutoCloseable {
         final boolean[] established;
         final List<ArrayDeque<PendingSend>> waiting = new ArrayList<>();
         final List<Map<Long, CompletableFuture<Void>>> inFlight = new ArrayList<>();
+        final long[] rttNs;
+        final long[] rttSampledNs;
         SimNetwork.SimNode node;
         boolean dead;
 
@@ -196,6 +200,10 @@ public final class SimCluster implements AutoCloseable {
             this.matcher = new MessageMatcher(ranks);
             this.connections = new Connection[ranks];
             this.established = new boolean[ranks];
+            this.rttNs = new long[ranks];
+            this.rttSampledNs = new long[ranks];
+            java.util.Arrays.fill(rttNs, -1);
+            java.util.Arrays.fill(rttSampledNs, Long.MIN_VALUE);
             for (int i = 0; i < ranks; i++) {
                 waiting.add(new ArrayDeque<>());
                 inFlight.add(new HashMap<>());
@@ -219,6 +227,16 @@ public final class SimCluster implements AutoCloseable {
 
         @Override
         public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message) {
+            return send(peer, tag, message, false, 0);
+        }
+
+        @Override
+        public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final long deadlineNs) {
+            return send(peer, tag, message, true, deadlineNs);
+        }
+
+        private CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final boolean deadline,
+                                             final long deadlineNs) {
             if (peer < 0 || peer >= connections.length || peer == rank) {
                 return CompletableFuture.failedFuture(new IllegalArgumentException("peer " + peer + " is not another rank of "
                     + connections.length));
@@ -227,18 +245,34 @@ public final class SimCluster implements AutoCloseable {
                 return CompletableFuture.failedFuture(new PeerFailureException(-1, "rank " + rank + " was killed"));
             }
             final CompletableFuture<Void> f = new CompletableFuture<>();
+            final long stopNs = deadline ? deadlineNs - Math.max(0, rttNs(peer)) / 2 : Long.MAX_VALUE;
             if (!established[peer]) {
-                waiting.get(peer).add(new PendingSend(tag, message, f));
+                waiting.get(peer).add(new PendingSend(tag, message, stopNs, f));
                 return f;
             }
-            transmit(peer, tag, message, f);
+            transmit(peer, tag, message, stopNs, f);
             return f;
         }
 
-        private void transmit(final int peer, final int tag, final ByteBuffer message, final CompletableFuture<Void> f) {
+        @Override
+        public long rttNs(final int peer) {
+            final Connection c = peer >= 0 && peer < connections.length ? connections[peer] : null;
+            if (c == null || !established[peer]) {
+                return -1;
+            }
+            final long now = net.nowNs();
+            if (now - rttSampledNs[peer] >= TimeUnit.MILLISECONDS.toNanos(10) || rttNs[peer] < 0) {
+                rttSampledNs[peer] = now;
+                rttNs[peer] = c.stats().paths().get(0).smoothedRttNs();
+            }
+            return rttNs[peer];
+        }
+
+        private void transmit(final int peer, final int tag, final ByteBuffer message, final long stopNs,
+                              final CompletableFuture<Void> f) {
             final Connection c = connections[peer];
             try {
-                final long id = c.send(net.nowNs(), tag, message);
+                final long id = stopNs == Long.MAX_VALUE ? c.send(net.nowNs(), tag, message) : c.send(net.nowNs(), tag, message, stopNs);
                 inFlight.get(peer).put(id, f);
                 requestPoll();
             } catch (final RuntimeException e) {
@@ -249,6 +283,16 @@ public final class SimCluster implements AutoCloseable {
         @Override
         public CompletableFuture<ByteBuffer> receive(final int peer, final int tag) {
             return matcher.receive(peer, tag);
+        }
+
+        @Override
+        public CompletableFuture<Received> receiveMessage(final int peer, final int tag) {
+            return matcher.receiveMessage(peer, tag);
+        }
+
+        @Override
+        public void discard(final int peer, final int tag) {
+            matcher.discard(peer, tag);
         }
 
         @Override
@@ -280,7 +324,7 @@ public final class SimCluster implements AutoCloseable {
             final ArrayDeque<PendingSend> q = waiting.get(peer);
             while (!q.isEmpty()) {
                 final PendingSend s = q.poll();
-                transmit(peer, s.tag, s.message, s.future);
+                transmit(peer, s.tag, s.message, s.deadlineNs, s.future);
             }
         }
 
@@ -290,7 +334,7 @@ public final class SimCluster implements AutoCloseable {
             if (dead || connection.attachment() == null) {
                 return;
             }
-            matcher.deliver((Integer) connection.attachment(), tag, data);
+            matcher.deliver((Integer) connection.attachment(), tag, data, missing);
         }
 
         @Override
@@ -303,7 +347,7 @@ public final class SimCluster implements AutoCloseable {
             if (f == null) {
                 return;
             }
-            if (status == SendStatus.DELIVERED) {
+            if (status == SendStatus.DELIVERED || status == SendStatus.EXPIRED) {
                 f.complete(null);
             } else {
                 f.completeExceptionally(new PeerFailureException(peer, "message to rank " + peer + " " + status

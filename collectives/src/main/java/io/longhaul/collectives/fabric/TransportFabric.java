@@ -58,6 +58,12 @@ public final class TransportFabric implements Fabric {
     private static final int HELLO_BYTES = 16;
     /** Sends handed to a transport and not yet acknowledged, over all peers. */
     private static final int SEND_QUEUE_CAPACITY = 1 << 16;
+    /** Samples sessions' RTT for {@link #rttNs}, for every fabric of the process. */
+    private static final java.util.concurrent.ExecutorService RTT_SAMPLER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        final Thread t = new Thread(r, "longhaul-fabric-rtt");
+        t.setDaemon(true);
+        return t;
+    });
     /** How long {@link #close()} waits for sends in flight to be acknowledged. */
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -76,6 +82,9 @@ public final class TransportFabric implements Fabric {
     private final Map<Session, List<Object[]>> early = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object drained = new Object();
+    /** Smoothed RTT per peer as last sampled, -1 before; refreshed on the worker at most every 100 ms. */
+    private final long[] rtt;
+    private final long[] rttSampledNs;
     private volatile boolean closing;
     private volatile boolean closed;
     private StoreClient store;
@@ -94,6 +103,10 @@ public final class TransportFabric implements Fabric {
         this.matcher = new MessageMatcher(size);
         this.sessions = new Session[size];
         this.ready = new CompletableFuture<?>[size];
+        this.rtt = new long[size];
+        this.rttSampledNs = new long[size];
+        java.util.Arrays.fill(rtt, -1);
+        java.util.Arrays.fill(rttSampledNs, Long.MIN_VALUE);
         for (int p = 0; p < size; p++) {
             ready[p] = new CompletableFuture<Void>();
         }
@@ -303,7 +316,7 @@ public final class TransportFabric implements Fabric {
         }
         if (backlog != null) {
             for (final Object[] m : backlog) {
-                deliver(peer, (Integer) m[0], (ByteBuffer) m[1]);
+                deliver(peer, (Integer) m[0], (ByteBuffer) m[1], (MissingRanges) m[2]);
             }
         }
         if (!session.isOpen()) {
@@ -311,9 +324,9 @@ public final class TransportFabric implements Fabric {
         }
     }
 
-    private void deliver(final int peer, final int tag, final ByteBuffer data) {
+    private void deliver(final int peer, final int tag, final ByteBuffer data, final MissingRanges missing) {
         try {
-            worker.execute(() -> matcher.deliver(peer, tag, data));
+            worker.execute(() -> matcher.deliver(peer, tag, data, missing));
         } catch (final java.util.concurrent.RejectedExecutionException e) {
             // closed: nobody is waiting any more
         }
@@ -347,12 +360,12 @@ public final class TransportFabric implements Fabric {
                 synchronized (early) {
                     peer = peerOf.get(session);
                     if (peer == null) {
-                        early.computeIfAbsent(session, s -> new ArrayList<>()).add(new Object[] {tag, data});
+                        early.computeIfAbsent(session, s -> new ArrayList<>()).add(new Object[] {tag, data, missing});
                         return;
                     }
                 }
             }
-            deliver(peer, tag, data);
+            deliver(peer, tag, data, missing);
         }
 
         private void onHello(final Session session, final ByteBuffer data) {
@@ -412,15 +425,74 @@ public final class TransportFabric implements Fabric {
             return CompletableFuture.failedFuture(new PeerFailureException(-1, "rank " + rank + " closed its fabric"));
         }
         if (peer == rank) {
-            deliver(rank, tag, message);
+            deliver(rank, tag, message, MissingRanges.NONE);
             return CompletableFuture.completedFuture(null);
         }
         final Session s = sessions[peer];
         if (s == null) {
             return CompletableFuture.failedFuture(new PeerFailureException(peer, "rank " + rank + " has no session with rank " + peer));
         }
+        return track(peer, s, s.send(tag, message));
+    }
+
+    /**
+     * Sends a deadline message through the transport: repairs stop half a smoothed RTT before
+     * {@code deadlineNs}, so that the receiver (which delivers at the sender's deadline plus the
+     * one-way delay) has it by {@code deadlineNs}.
+     */
+    @Override
+    public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final long deadlineNs) {
+        if (peer < 0 || peer >= size) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("peer " + peer + " is not a rank of " + size));
+        }
+        if (closed || closing) {
+            return CompletableFuture.failedFuture(new PeerFailureException(-1, "rank " + rank + " closed its fabric"));
+        }
+        if (peer == rank) {
+            deliver(rank, tag, message, MissingRanges.NONE);
+            return CompletableFuture.completedFuture(null);
+        }
+        final Session s = sessions[peer];
+        if (s == null) {
+            return CompletableFuture.failedFuture(new PeerFailureException(peer, "rank " + rank + " has no session with rank " + peer));
+        }
+        final long stopNs = deadlineNs - Math.max(0, rttNs(peer)) / 2;
+        return track(peer, s, s.send(tag, message, stopNs));
+    }
+
+    @Override
+    public long rttNs(final int peer) {
+        if (peer < 0 || peer >= size || peer == rank) {
+            return peer == rank ? 0 : -1;
+        }
+        final long now = System.nanoTime();
+        final Session s = sessions[peer];
+        synchronized (rtt) {
+            if (s != null && now - rttSampledNs[peer] > TimeUnit.MILLISECONDS.toNanos(100)) {
+                rttSampledNs[peer] = now;
+                // On a thread of its own: a stats snapshot waits for the event loop, and the worker
+                // (which runs the collective's steps) must not.
+                RTT_SAMPLER.execute(() -> {
+                    if (closing) {
+                        return;
+                    }
+                    try {
+                        final long v = s.stats().paths().get(0).smoothedRttNs();
+                        synchronized (rtt) {
+                            rtt[peer] = v;
+                        }
+                    } catch (final RuntimeException e) {
+                        // session closed or not connected yet: keep the last estimate
+                    }
+                });
+            }
+            return rtt[peer];
+        }
+    }
+
+    private CompletableFuture<Void> track(final int peer, final Session s, final CompletableFuture<?> sending) {
         inFlight.incrementAndGet();
-        return s.send(tag, message).handle((status, error) -> {
+        return sending.handle((status, error) -> {
             if (inFlight.decrementAndGet() == 0) {
                 synchronized (drained) {
                     drained.notifyAll();
@@ -437,6 +509,16 @@ public final class TransportFabric implements Fabric {
     @Override
     public CompletableFuture<ByteBuffer> receive(final int peer, final int tag) {
         return matcher.receive(peer, tag);
+    }
+
+    @Override
+    public CompletableFuture<Received> receiveMessage(final int peer, final int tag) {
+        return matcher.receiveMessage(peer, tag);
+    }
+
+    @Override
+    public void discard(final int peer, final int tag) {
+        matcher.discard(peer, tag);
     }
 
     @Override

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.longhaul.collectives.Algorithm;
+import io.longhaul.collectives.BoundedScope;
 import io.longhaul.collectives.Collective;
 import io.longhaul.collectives.CollectiveException;
 import io.longhaul.collectives.Communicator;
 import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.collectives.DataType;
+import io.longhaul.collectives.Mode;
 import io.longhaul.collectives.ReduceOp;
 import io.longhaul.collectives.Topology;
 import io.longhaul.collectives.bench.BenchOptions;
@@ -157,6 +159,27 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         description = "Also write the rows as JSON to FILE (rank 0), e.g. --json allreduce.json.")
     File json;
 
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "reliable", order = 32,
+        description = "reliable (exact, every byte repaired) or bounded (every step has a time budget; what has not arrived "
+            + "by then is missing, sum/avg rescaled by the contributions that arrived; all-reduce, reduce-scatter, all-gather) "
+            + "(default ${DEFAULT-VALUE}), e.g. --mode bounded.")
+    String mode;
+
+    @Option(names = "--deadline", paramLabel = "TIME|auto", defaultValue = "auto", order = 33,
+        description = "Bounded mode: time budget of one step (message hop), 10us to 10min, or auto (1.25 x the 95th percentile "
+            + "of recent per-hop times, at least the RTT) (default ${DEFAULT-VALUE}), e.g. --deadline 20ms.")
+    String deadline;
+
+    @Option(names = "--bounded", paramLabel = "SCOPE", defaultValue = "auto", order = 34,
+        description = "Bounded mode: which steps are bounded: inter (between DCs only), all, or auto (inter for hier, all "
+            + "otherwise) (default ${DEFAULT-VALUE}), e.g. --bounded all.")
+    String boundedScope;
+
+    @Option(names = "--hadamard", order = 35,
+        description = "Bounded all-reduce: spread each lost packet over its block with a seeded randomized Hadamard transform "
+            + "(float/double, sum/avg), e.g. --hadamard.")
+    boolean hadamard;
+
     @Option(names = "--rank", paramLabel = "R", order = 40,
         description = "This process's rank (with --world-size and --master; overrides launcher variables), e.g. --rank 0.")
     Integer rank;
@@ -253,7 +276,39 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             } catch (final IllegalArgumentException x) {
                 throw bad("--topology: " + x.getMessage());
             }
-            final CommunicatorConfig comm = new CommunicatorConfig().algorithm(algorithm).timeoutNs(timeoutNs).chunkBytes((int) chunkBytes);
+            final Mode m;
+            try {
+                m = Mode.parse(mode);
+            } catch (final IllegalArgumentException x) {
+                throw bad("--mode: " + x.getMessage());
+            }
+            final BoundedScope scope;
+            try {
+                scope = BoundedScope.parse(boundedScope);
+            } catch (final IllegalArgumentException x) {
+                throw bad("--bounded: " + x.getMessage());
+            }
+            final long deadlineNs = parseDeadline(deadline);
+            if (m == Mode.BOUNDED && !(collective() == Collective.ALL_REDUCE || collective() == Collective.REDUCE_SCATTER
+                || collective() == Collective.ALL_GATHER)) {
+                throw bad("--mode bounded applies to all-reduce, reduce-scatter and all-gather, not " + collective().ncclName());
+            }
+            if (hadamard) {
+                if (m != Mode.BOUNDED) {
+                    throw bad("--hadamard needs --mode bounded");
+                }
+                if (collective() != Collective.ALL_REDUCE) {
+                    throw bad("--hadamard applies to all-reduce only");
+                }
+                if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
+                    throw bad("--hadamard needs -d float or double, not " + datatype);
+                }
+                if (reduceOp != ReduceOp.SUM && reduceOp != ReduceOp.AVG) {
+                    throw bad("--hadamard needs -o sum or avg, not " + op);
+                }
+            }
+            final CommunicatorConfig comm = new CommunicatorConfig().algorithm(algorithm).timeoutNs(timeoutNs).chunkBytes((int) chunkBytes)
+                .mode(m).deadlineNs(deadlineNs).boundedScope(scope).hadamard(hadamard).hadamardSeed(seed);
             final TransportFabricConfig fabric = new TransportFabricConfig().topology(topo).link(link).congestionControl(cc)
                 .bindHost(bind).connectTimeoutNs(connectNs).paths(paths).linkSeed(seed);
             return new Settings(options, comm, fabric, topo);
@@ -270,6 +325,26 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         } catch (final IllegalArgumentException x) {
             throw bad(flag + ": " + x.getMessage());
         }
+    }
+
+    private long parseDeadline(final String text) {
+        if (text.trim().equalsIgnoreCase("auto")) {
+            return CommunicatorConfig.DEADLINE_AUTO;
+        }
+        final long ns;
+        try {
+            ns = Units.parseDurationNs("--deadline", text);
+        } catch (final IllegalArgumentException x) {
+            throw bad(x.getMessage() + " (or auto)");
+        }
+        if (ns < CommunicatorConfig.MIN_DEADLINE_NS || ns > CommunicatorConfig.MAX_DEADLINE_NS) {
+            throw bad("--deadline " + text + " is out of range; accepted: 10us to 10min, or auto");
+        }
+        return ns;
+    }
+
+    private boolean bounded(final Settings s) {
+        return s.communicator().mode() == Mode.BOUNDED;
     }
 
     private long durationFlag(final String flag, final String text) {
@@ -324,7 +399,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
                 comms.add(new Communicator(cluster.fabric(r), cluster.topology(), s.communicator()));
             }
             printPreamble(s, n, "in one process", cluster.fabrics());
-            out.print(NcclTestsReport.header());
+            out.print(bounded(s) ? NcclTestsReport.boundedHeader() : NcclTestsReport.header());
             out.flush();
             final ExecutorService threads = Executors.newFixedThreadPool(n, r -> {
                 final Thread t = new Thread(r, "longhaul-bench-rank");
@@ -335,7 +410,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
                 final List<CompletableFuture<List<NcclTestsReport.Row>>> results = new ArrayList<>();
                 for (int r = 0; r < n; r++) {
                     final Communicator comm = comms.get(r);
-                    final Consumer<NcclTestsReport.Row> print = r == 0 ? this::printRow : row -> { };
+                    final Consumer<NcclTestsReport.Row> print = r == 0 ? row -> printRow(s, row) : row -> { };
                     results.add(CompletableFuture.supplyAsync(() -> RankBenchmark.run(comm, s.options(), print), threads));
                 }
                 final List<NcclTestsReport.Row> rows = await(results);
@@ -375,16 +450,16 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             final boolean lead = launch.rank() == 0;
             if (lead) {
                 printPreamble(s, launch.worldSize(), "one per process (" + launch.source() + ")", List.of(fabric));
-                out.print(NcclTestsReport.header());
+                out.print(bounded(s) ? NcclTestsReport.boundedHeader() : NcclTestsReport.header());
                 out.flush();
             }
-            final List<NcclTestsReport.Row> rows = RankBenchmark.run(comm, s.options(), lead ? this::printRow : row -> { });
+            final List<NcclTestsReport.Row> rows = RankBenchmark.run(comm, s.options(), lead ? row -> printRow(s, row) : row -> { });
             return lead ? finish(s, launch.worldSize(), rows, List.of(fabric)) : (NcclTestsReport.totalWrong(rows) > 0 ? 1 : 0);
         }
     }
 
-    private void printRow(final NcclTestsReport.Row row) {
-        out.print(NcclTestsReport.row(row));
+    private void printRow(final Settings s, final NcclTestsReport.Row row) {
+        out.print(bounded(s) ? NcclTestsReport.boundedRow(row) : NcclTestsReport.row(row));
         out.flush();
     }
 
@@ -397,6 +472,13 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         out.printf(Locale.ROOT, "# nThread 1 nGpus 1 minBytes %d maxBytes %d step: %s warmup iters: %d iters: %d agg iters: 1 "
                 + "validation: %d graph: 0%n", o.minBytes(), o.maxBytes(),
             o.stepFactor() > 1 ? o.stepFactor() + "(factor)" : o.stepBytes() + "(bytes)", o.warmup(), o.iterations(), o.check() ? 1 : 0);
+        final CommunicatorConfig cc = s.communicator();
+        if (cc.mode() == Mode.BOUNDED) {
+            out.printf(Locale.ROOT, "# mode bounded: deadline %s per step, bounded steps %s%s; recv%% = bytes received of bytes "
+                    + "expected, rel_err = relative L2 error of the checked operation, #wrong = elements wrong but not reported "
+                    + "as affected%n", cc.deadlineNs() == CommunicatorConfig.DEADLINE_AUTO ? "auto" : Units.formatDuration(cc.deadlineNs()),
+                cc.boundedScope().scopeName(), cc.hadamard() ? ", Hadamard transform on" : "");
+        }
         out.println("#");
         out.println("# Using devices");
         final long pid = ProcessHandle.current().pid();
@@ -437,6 +519,18 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             node.put("topology", fabrics.get(0).topology().toString());
             node.put("link", s.fabric().linkSpec().isPerfect() ? "none" : s.fabric().linkSpec().toString());
             node.put("cc", s.fabric().congestionControl());
+            final CommunicatorConfig cc = s.communicator();
+            node.put("mode", cc.mode().modeName());
+            if (cc.mode() == Mode.BOUNDED) {
+                if (cc.deadlineNs() == CommunicatorConfig.DEADLINE_AUTO) {
+                    node.put("deadline", "auto");
+                } else {
+                    node.put("deadlineNs", cc.deadlineNs());
+                }
+                node.put("bounded", cc.boundedScope().scopeName());
+                node.put("hadamard", cc.hadamard());
+                node.put("wrongMeans", "elements that differ from the exact result although not reported as affected");
+            }
             mapper.writeValue(json, node);
         }
         final long wrong = NcclTestsReport.totalWrong(rows);

@@ -1,11 +1,15 @@
 package io.longhaul.harness.cli;
 
+import io.longhaul.collectives.CommunicatorConfig;
+import io.longhaul.harness.model.ModeMeasurement;
+import io.longhaul.harness.model.ModelComparison;
 import io.longhaul.harness.report.Environment;
 import io.longhaul.harness.report.Report;
 import io.longhaul.harness.report.ReportData;
 import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.LoopbackBackend;
+import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepPlan;
@@ -101,6 +105,8 @@ final class DemoCommand implements Callable<Integer> {
         final List<SweepRow> rows = Sweep.run(plan, fb, dir, progress);
         pw.println();
         pw.print(efficiencyTable(rows));
+        pw.println();
+        boundedSection(pw, fb, quick);
         final Path html = report == null ? dir.resolve("report.html") : report.toPath();
         Report.write(ReportData.load(dir), Environment.capture(), html);
         pw.printf(Locale.ROOT, "%n# results: %s (%s, %s)%n# report:  %s%n# %.1f s%n", dir.resolve(SweepResults.JSONL), SweepResults.CSV,
@@ -122,6 +128,34 @@ final class DemoCommand implements Callable<Integer> {
             3, 1, DataType.FLOAT32);
         return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 10.0, 100.0, 1000.0), List.of(0.0, 0.1), List.of("bbr", "cubic"),
             List.of("ring", "hier"), true, 4L << 20, 16L << 20, 4, 1, 1, train);
+    }
+
+    /** Loss the bounded-mode section runs at, in percent. */
+    static final double BOUNDED_LOSS_PERCENT = 1;
+
+    /**
+     * A short section on loss-tolerant all-reduce: the same 1 MiB hierarchical all-reduce at
+     * 1000 km and 1% loss, reliable, bounded and bounded with the Hadamard transform (deadline
+     * auto, after one unmeasured operation that sets it), its time, what arrived and the error.
+     */
+    static void boundedSection(final PrintWriter pw, final FabricBackend fb, final boolean quick) {
+        final Scenario s = ScenarioLoader.load("dci-1000km").withDistanceKm(1000).withLoss(BOUNDED_LOSS_PERCENT / 100)
+            .withAlgorithm(io.longhaul.collectives.Algorithm.HIER);
+        final int iterations = quick ? 3 : 5;
+        pw.printf(Locale.ROOT, "# loss-tolerant all-reduce: 1 MiB float sum, hier, 1000 km, %s%% loss, deadline auto, %d operations each%n",
+            "1", iterations);
+        pw.println("# mode                  time(ms)    recv%   rel_err   max_abs_err");
+        pw.flush();
+        for (final ModelComparison.Variant v : ModelComparison.Variant.values()) {
+            try {
+                final ModeMeasurement m = ModeMeasurement.run(fb, s, v, CommunicatorConfig.DEADLINE_AUTO, 1L << 20, iterations, 2);
+                pw.printf(Locale.ROOT, "  %-20s %9.2f  %7.3f  %8.2e  %12.4g%n", v.label(), m.meanTimeUs() / 1e3, 100 * m.receivedFraction(),
+                    m.relativeL2(), m.maxAbsError());
+            } catch (final RuntimeException e) {
+                pw.printf(Locale.ROOT, "  %-20s failed: %s%n", v.label(), e.getMessage());
+            }
+            pw.flush();
+        }
     }
 
     private static void clearPreviousResults(final Path dir) {

@@ -1,7 +1,9 @@
 package io.longhaul.harness.cli;
 
 import io.longhaul.collectives.Algorithm;
+import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.collectives.DataType;
+import io.longhaul.harness.model.ModelComparison;
 import io.longhaul.harness.report.Environment;
 import io.longhaul.harness.report.Report;
 import io.longhaul.harness.report.ReportData;
@@ -9,6 +11,7 @@ import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.sweep.Sweep;
+import io.longhaul.harness.sweep.SweepCell;
 import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
@@ -60,6 +63,15 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--algo", paramLabel = "NAME", split = ",", defaultValue = "ring,hier", description = "Algorithms (default ${DEFAULT-VALUE}).")
     private List<String> algos;
+
+    @Option(names = "--mode", paramLabel = "MODE", split = ",", defaultValue = "reliable",
+        description = "Collective modes: reliable, bounded, bounded+hadamard (default ${DEFAULT-VALUE}); bounded cells measure the all-reduce "
+            + "sizes only (time, bytes received, error against the exact sum), e.g. --mode reliable,bounded,bounded+hadamard.")
+    private List<String> modes;
+
+    @Option(names = "--deadline", paramLabel = "TIME|auto", defaultValue = "auto",
+        description = "Per-step budget of the bounded modes, 10us to 10min, or auto (default ${DEFAULT-VALUE}), e.g. --deadline 6ms.")
+    private String deadline;
 
     @Option(names = {"-b", "--minbytes"}, paramLabel = "SIZE", defaultValue = "1M", description = "All-reduce sweep start (default ${DEFAULT-VALUE}).")
     private String minBytes;
@@ -124,11 +136,29 @@ final class SweepCommand implements Callable<Integer> {
             for (final String a : algos) {
                 Algorithm.parse(a);
             }
+            final List<String> modeNames = new ArrayList<>();
+            for (final String m : modes) {
+                try {
+                    modeNames.add(ModelComparison.Variant.parse(m).label());
+                } catch (final IllegalArgumentException x) {
+                    throw new IllegalArgumentException("--mode: " + x.getMessage());
+                }
+            }
+            final long deadlineNs;
+            if (deadline.trim().equalsIgnoreCase("auto")) {
+                deadlineNs = CommunicatorConfig.DEADLINE_AUTO;
+            } else {
+                deadlineNs = Units.parseDurationNs("--deadline", deadline);
+                if (deadlineNs < CommunicatorConfig.MIN_DEADLINE_NS || deadlineNs > CommunicatorConfig.MAX_DEADLINE_NS) {
+                    throw new IllegalArgumentException("--deadline " + deadline + " is out of range; accepted: 10us to 10min, or auto");
+                }
+            }
             final TrainConfig train = noTrain ? null : new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize),
                 Units.parseSizeBytes("--bucket-size", bucketSize), Units.parseDurationNs("--forward", forward),
                 Units.parseDurationNs("--backward", backward), steps, warmup, DataType.FLOAT32);
             plan = new SweepPlan(scenarios, numbers("--distance", distances, 0, 20_000), numbers("--loss", losses, 0, 100), ccs, algos, !noBench,
-                Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train);
+                Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train,
+                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs);
             fb = FabricBackends.byName(backend);
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

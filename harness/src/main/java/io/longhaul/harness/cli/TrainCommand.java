@@ -1,7 +1,12 @@
 package io.longhaul.harness.cli;
 
 import io.longhaul.collectives.Algorithm;
+import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.collectives.DataType;
+import io.longhaul.collectives.Mode;
+import io.longhaul.harness.model.ModelComparison;
+import io.longhaul.harness.model.ModelConfig;
+import io.longhaul.harness.model.ModelResult;
 import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.Scenario;
@@ -23,6 +28,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -37,7 +43,9 @@ import java.util.concurrent.Callable;
         "compute times (a 1.3B-parameter model's 2.6 GB bf16 gradient is --grad-size 6.5M --dtype bf16 here).", "", "Examples:",
         "  longhaul train --scenario dci-1000km",
         "  longhaul train --scenario lossy-1000km --cc cubic --algo ring --json train.json",
-        "  longhaul train --scenario my-dcs.yaml --grad-size 64M --bucket-size 8M --forward 100ms --backward 200ms --steps 10"})
+        "  longhaul train --scenario my-dcs.yaml --grad-size 64M --bucket-size 8M --forward 100ms --backward 200ms --steps 10",
+        "  longhaul train --model mlp --scenario dci-1000km --loss 1%% --mode bounded --deadline 6ms",
+        "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json"})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -70,8 +78,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backward", paramLabel = "TIME", defaultValue = "60ms", description = "Backward compute time (default ${DEFAULT-VALUE}).")
     private String backward;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "5", description = "Measured steps (default ${DEFAULT-VALUE}).")
-    private int steps;
+    @Option(names = "--steps", paramLabel = "N",
+        description = "Measured steps (default 5; with --model mlp: optimizer steps, default 300).")
+    private Integer steps;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Warm-up steps, not measured (default ${DEFAULT-VALUE}).")
     private int warmup;
@@ -92,8 +101,53 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON (a sweep row of kind train), e.g. --json train.json.")
     private File json;
 
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "synthetic",
+        description = "synthetic (compute times and byte counts) or mlp (a real two-layer MLP trained on a seeded teacher task "
+            + "through the real collectives: real gradients, real SGD) (default ${DEFAULT-VALUE}), e.g. --model mlp.")
+    private String model;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "reliable",
+        description = "mlp: gradient all-reduce reliable (exact) or bounded (default ${DEFAULT-VALUE}), e.g. --mode bounded.")
+    private String mode;
+
+    @Option(names = "--deadline", paramLabel = "TIME|auto", defaultValue = "auto",
+        description = "mlp, bounded: time budget per step (hop), 10us to 10min, or auto (default ${DEFAULT-VALUE}), e.g. --deadline 6ms.")
+    private String deadline;
+
+    @Option(names = "--hadamard", description = "mlp, bounded: randomized Hadamard transform around the all-reduce.")
+    private boolean hadamard;
+
+    @Option(names = "--compare", description = "mlp: train reliable, bounded and bounded+hadamard at each --compare-loss, on the "
+        + "scenario's distance, and print one line per run.")
+    private boolean compare;
+
+    @Option(names = "--compare-loss", paramLabel = "PCT,...", defaultValue = "0,1,5",
+        description = "mlp --compare: inter-DC random loss percentages (default ${DEFAULT-VALUE}), e.g. --compare-loss 0,2.")
+    private String compareLoss;
+
+    @Option(names = "--lr", paramLabel = "X", defaultValue = "0.05", description = "mlp: SGD learning rate (default ${DEFAULT-VALUE}).")
+    private double lr;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "mlp: samples per rank per step (default ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--compute", paramLabel = "TIME", defaultValue = "10ms",
+        description = "mlp: modelled forward + backward time per step (default ${DEFAULT-VALUE}).")
+    private String compute;
+
+    @Option(names = "--target-loss", paramLabel = "X", defaultValue = "1.2",
+        description = "mlp: evaluation loss whose first crossing gives the time to target (default ${DEFAULT-VALUE}).")
+    private double targetLoss;
+
     @Override
     public Integer call() throws IOException {
+        if (model.trim().equalsIgnoreCase("mlp")) {
+            return callMlp();
+        }
+        if (!model.trim().equalsIgnoreCase("synthetic")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + " is unknown; accepted: synthetic, mlp");
+        }
+        final int steps = this.steps == null ? 5 : this.steps;
         final PrintWriter out = spec.commandLine().getOut();
         final Scenario s;
         final TrainConfig config;
@@ -159,6 +213,169 @@ final class TrainCommand implements Callable<Integer> {
             Files.writeString(json.toPath(), SweepResults.toJson(row) + "\n", StandardCharsets.UTF_8);
         }
         return 0;
+    }
+
+    private CommandLine.ParameterException bad(final String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private Integer callMlp() throws IOException {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Scenario s;
+        final ModelConfig config;
+        final FabricBackend fb;
+        final ModelComparison.Variant variant;
+        final long deadlineNs;
+        final double[] losses;
+        try {
+            Scenario base = ScenarioLoader.load(scenario);
+            if (distanceKm != null) {
+                base = base.withDistanceKm(distanceKm);
+            }
+            if (loss != null) {
+                base = base.withLoss(Units.parsePercent("--loss", loss));
+            }
+            if (cc != null) {
+                CongestionControls.validate(cc);
+                base = base.withCongestionControl(cc);
+            }
+            if (algo != null) {
+                base = base.withAlgorithm(Algorithm.parse(algo));
+            }
+            if (seed != null) {
+                base = base.withSeed(seed);
+            }
+            s = base;
+            final Mode m;
+            try {
+                m = Mode.parse(mode);
+            } catch (final IllegalArgumentException x) {
+                throw bad("--mode: " + x.getMessage());
+            }
+            if (hadamard && m != Mode.BOUNDED) {
+                throw bad("--hadamard needs --mode bounded");
+            }
+            variant = m == Mode.RELIABLE ? ModelComparison.Variant.RELIABLE
+                : hadamard ? ModelComparison.Variant.BOUNDED_HADAMARD : ModelComparison.Variant.BOUNDED;
+            if (deadline.trim().equalsIgnoreCase("auto")) {
+                deadlineNs = CommunicatorConfig.DEADLINE_AUTO;
+            } else {
+                deadlineNs = Units.parseDurationNs("--deadline", deadline);
+                if (deadlineNs < CommunicatorConfig.MIN_DEADLINE_NS || deadlineNs > CommunicatorConfig.MAX_DEADLINE_NS) {
+                    throw bad("--deadline " + deadline + " is out of range; accepted: 10us to 10min, or auto");
+                }
+            }
+            final String[] parts = compareLoss.split(",");
+            losses = new double[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    losses[i] = Double.parseDouble(parts[i].trim().replace("%", ""));
+                } catch (final NumberFormatException x) {
+                    throw bad("--compare-loss: '" + parts[i] + "' is not a number; accepted: percentages from 0 to 100, e.g. 0,1,5");
+                }
+                if (!(losses[i] >= 0 && losses[i] <= 100)) {
+                    throw bad("--compare-loss " + parts[i] + " is out of range; accepted: 0 to 100");
+                }
+            }
+            final long computeNs = Units.parseDurationNs("--compute", compute);
+            final ModelConfig d = ModelConfig.defaults();
+            config = new ModelConfig(d.inputs(), d.hidden(), d.classes(), batch, lr, d.momentum(), steps == null ? d.steps() : steps,
+                computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed());
+            fb = FabricBackends.byName(backend);
+        } catch (final CommandLine.ParameterException e) {
+            throw e;
+        } catch (final IllegalArgumentException | IllegalStateException e) {
+            throw bad(e.getMessage());
+        }
+        out.print(s.describe());
+        out.println("# model: " + config);
+        out.println("# backend: " + fb.name() + " (" + fb.description() + ")");
+        final String dl = deadlineNs == CommunicatorConfig.DEADLINE_AUTO ? "auto" : Units.formatDuration(deadlineNs);
+        if (compare) {
+            out.println("# compare: reliable, bounded, bounded+hadamard (deadline " + dl + " per step) at inter-DC loss "
+                + compareLoss + " %; times on the cluster's clock");
+            out.println("#  loss  mode               to-target(ms)  steps  final-loss  accuracy  step(ms)   recv%  rel_err(mean/max)");
+            out.flush();
+            final List<ModelComparison.Run> runs = ModelComparison.run(fb, s, List.of(ModelComparison.Variant.values()), losses,
+                deadlineNs, config, r -> {
+                    printRun(out, r);
+                    out.flush();
+                });
+            if (json != null) {
+                writeJson(s, config, dl, runs);
+            }
+            return 0;
+        }
+        out.println("# all-reduce: " + variant.label() + (variant == ModelComparison.Variant.RELIABLE ? "" : ", deadline " + dl + " per step"));
+        out.println("#  step   time(ms)  eval-loss  accuracy");
+        out.flush();
+        final ModelResult r = ModelComparison.runOnce(fb, s, variant, deadlineNs, config);
+        for (final ModelResult.Eval e : r.evals()) {
+            out.printf(Locale.ROOT, "  %5d  %9.1f  %9.4f  %8.3f%n", e.step(), e.atNs() / 1e6, e.loss(), e.accuracy());
+        }
+        out.printf(Locale.ROOT, "# target loss %.3f: %s; final loss %.4f, accuracy %.3f; mean step %.2f ms; received %.3f%%; "
+                + "gradient relative L2 error mean %.2e, max %.2e; parameter divergence between ranks %.2e%n", config.targetLoss(),
+            r.stepsToTarget() < 0 ? "not reached" : "reached after " + r.stepsToTarget() + " steps, " + fmtMs(r.timeToTargetNs()) + " ms",
+            r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6, 100 * r.meanReceivedFraction(), r.meanRelativeL2(),
+            r.maxRelativeL2(), r.maxDivergence());
+        if (json != null) {
+            writeJson(s, config, dl, List.of(new ModelComparison.Run(variant, s.dataCenters().size() > 1
+                ? s.interDcLink().meanLossProbability() * 100 : 0, r)));
+        }
+        return 0;
+    }
+
+    private static String fmtMs(final long ns) {
+        return String.format(Locale.ROOT, "%.1f", ns / 1e6);
+    }
+
+    private static void printRun(final PrintWriter out, final ModelComparison.Run run) {
+        final ModelResult r = run.result();
+        out.printf(Locale.ROOT, "  %4s%%  %-17s  %13s  %5s  %10.4f  %8.3f  %8.2f  %6.2f  %.2e/%.2e%n", trim(run.lossPercent()),
+            run.variant().label(), r.timeToTargetNs() < 0 ? "not reached" : fmtMs(r.timeToTargetNs()),
+            r.stepsToTarget() < 0 ? "-" : Integer.toString(r.stepsToTarget()), r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6,
+            100 * r.meanReceivedFraction(), r.meanRelativeL2(), r.maxRelativeL2());
+    }
+
+    private static String trim(final double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private void writeJson(final Scenario s, final ModelConfig config, final String deadlineText, final List<ModelComparison.Run> runs)
+        throws IOException {
+        final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        final com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        root.put("kind", "train-model");
+        root.put("scenario", s.name());
+        root.put("distanceKm", s.maxDistanceKm());
+        root.put("model", config.toString());
+        root.put("targetLoss", config.targetLoss());
+        root.put("deadline", deadlineText);
+        final com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("runs");
+        for (final ModelComparison.Run run : runs) {
+            final ModelResult r = run.result();
+            final com.fasterxml.jackson.databind.node.ObjectNode o = arr.addObject();
+            o.put("mode", run.variant().label());
+            o.put("lossPercent", run.lossPercent());
+            o.put("stepsToTarget", r.stepsToTarget());
+            o.put("timeToTargetMs", r.timeToTargetNs() < 0 ? null : r.timeToTargetNs() / 1e6);
+            o.put("finalLoss", r.last().loss());
+            o.put("finalAccuracy", r.last().accuracy());
+            o.put("meanStepMs", r.meanStepNs() / 1e6);
+            o.put("receivedFraction", r.meanReceivedFraction());
+            o.put("meanRelativeL2Error", r.meanRelativeL2());
+            o.put("maxRelativeL2Error", r.maxRelativeL2());
+            o.put("maxDivergence", r.maxDivergence());
+            final com.fasterxml.jackson.databind.node.ArrayNode curve = o.putArray("curve");
+            for (final ModelResult.Eval e : r.evals()) {
+                curve.addObject().put("step", e.step()).put("timeMs", e.atNs() / 1e6).put("loss", e.loss()).put("accuracy", e.accuracy());
+            }
+            final com.fasterxml.jackson.databind.node.ArrayNode err = o.putArray("stepRelativeL2Error");
+            for (final ModelResult.Step st : r.steps()) {
+                err.add(st.relativeL2());
+            }
+        }
+        mapper.writerWithDefaultPrettyPrinter().writeValue(json, root);
     }
 
     private static String km(final double km) {

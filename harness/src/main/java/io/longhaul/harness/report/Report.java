@@ -24,7 +24,7 @@ import java.util.TreeMap;
  */
 public final class Report {
     /** Section ids, in page order (tests and scripts look for them). */
-    public static final List<String> SECTIONS = List.of("summary", "efficiency", "exposed", "busbw", "goodput", "rtt", "environment");
+    public static final List<String> SECTIONS = List.of("summary", "efficiency", "exposed", "busbw", "bounded", "goodput", "rtt", "environment");
     /** Efficiency target across buildings (up to 10 km). */
     public static final double TARGET_NEAR = 0.95;
     /** Efficiency target at metro and long-haul distances. */
@@ -81,6 +81,7 @@ public final class Report {
         efficiency(h, train);
         exposed(h, train);
         busbw(h, bus);
+        bounded(h, data);
         goodput(h, data, bus);
         rtt(h, data);
         environment(h, env);
@@ -222,6 +223,63 @@ public final class Report {
         }
         h.append("</table></details>");
         close(h);
+    }
+
+    /** Modes side by side: all-reduce time and error against loss (sweep --mode), and the real model's loss curves (train --model mlp). */
+    private static void bounded(final StringBuilder h, final ReportData data) {
+        open(h, "bounded", "Reliable against bounded-time collectives",
+            "Bounded mode gives every step a time budget and rescales what arrived; the Hadamard transform spreads a lost packet over "
+                + "its block. Left: all-reduce time and relative L2 error against inter-DC loss, per mode and size (sweep --mode). "
+                + "Below: the real model's evaluation loss against training time per mode and loss (train --model mlp --json).");
+        final List<SweepRow> moded = data.rows().stream().filter(r -> SweepRow.BUSBW.equals(r.kind()) && r.lossPercent() != null
+            && r.timeUs() != null && r.mode() != null).toList();
+        if (moded.isEmpty() && data.models().isEmpty()) {
+            empty(h, "No mode comparison (run longhaul sweep --mode reliable,bounded,bounded+hadamard or longhaul train --model mlp --compare --json).");
+            close(h);
+            return;
+        }
+        if (!moded.isEmpty()) {
+            final Charts.Series time = new Charts.Series();
+            final Charts.Series err = new Charts.Series();
+            final List<SweepRow> sorted = moded.stream().sorted(Comparator.comparing((SweepRow r) -> modeOf(r))
+                .thenComparing(r -> r.bytes() == null ? 0L : r.bytes()).thenComparing(r -> d(r.lossPercent()))).toList();
+            for (final SweepRow r : sorted) {
+                final String series = modeOf(r) + " " + Charts.size(r.bytes() == null ? 0 : r.bytes()) + "B " + km(d(r.distanceKm())) + " km";
+                time.add(series, d(r.lossPercent()), d(r.timeUs()) / 1e3);
+                err.add(series, d(r.lossPercent()), r.relErr() == null ? 0 : r.relErr());
+            }
+            chart(h, Charts.line("All-reduce time against loss, per mode", "inter-DC loss (%)", "time per all-reduce (ms)", time, false, false,
+                List.of()), "all-reduce time against loss per mode");
+            chart(h, Charts.line("All-reduce error against loss, per mode", "inter-DC loss (%)", "relative L2 error", err, false, false,
+                List.of()), "all-reduce error against loss per mode");
+            h.append("<details><summary>Table: all-reduce per mode (").append(sorted.size()).append(" rows)</summary><table><tr>")
+                .append("<th class=\"l\">mode</th><th>distance km</th><th>loss %</th><th>size</th><th>time ms</th><th>received %</th>")
+                .append("<th>relative L2 error</th></tr>");
+            for (final SweepRow r : sorted) {
+                h.append("<tr><td class=\"l\">").append(esc(modeOf(r))).append("</td><td>").append(km(d(r.distanceKm()))).append("</td><td>")
+                    .append(fmt(d(r.lossPercent()), 2)).append("</td><td>").append(Charts.size(r.bytes() == null ? 0 : r.bytes()))
+                    .append("B</td><td>").append(fmt(d(r.timeUs()) / 1e3, 2)).append("</td><td>")
+                    .append(r.receivedFraction() == null ? "100" : fmt(100 * r.receivedFraction(), 3)).append("</td><td>")
+                    .append(r.relErr() == null ? "0" : String.format(java.util.Locale.ROOT, "%.2e", r.relErr())).append("</td></tr>");
+            }
+            h.append("</table></details>");
+        }
+        if (!data.models().isEmpty()) {
+            final Charts.Series curves = new Charts.Series();
+            for (final ReportData.ModelCurve m : data.models()) {
+                final String series = m.mode() + " loss " + fmt(m.lossPercent(), 1) + "%";
+                for (int i = 0; i < m.timeMs().length; i++) {
+                    curves.add(series, m.timeMs()[i] / 1e3, m.loss()[i]);
+                }
+            }
+            chart(h, Charts.line("Real model: evaluation loss against training time", "training time (s, cluster clock)", "evaluation loss",
+                curves, false, false, List.of()), "model loss curves per mode");
+        }
+        close(h);
+    }
+
+    private static String modeOf(final SweepRow r) {
+        return r.mode() == null ? "reliable" : r.mode();
     }
 
     private static void goodput(final StringBuilder h, final ReportData data, final List<SweepRow> bus) {

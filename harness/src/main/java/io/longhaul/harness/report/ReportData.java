@@ -19,18 +19,38 @@ import java.util.stream.Stream;
  * results. {@link #load} gathers them from a directory tree: {@code *.jsonl} sweep results,
  * {@code perf --json} files (recognised by {@code goodput_bps}), {@code train --json} files
  * (a {@code "kind": "train"} row), {@code allreduce --json} files (nccl-tests JSON with
- * {@code rows}) and {@code sweep.json} arrays when no {@code sweep.jsonl} sits beside them.
+ * {@code rows}), {@code train --model mlp --json} files (a {@code "kind": "train-model"} object with
+ * loss curves) and {@code sweep.json} arrays when no {@code sweep.jsonl} sits beside them.
  */
-public record ReportData(List<SweepRow> rows, List<PerfResult> perf) {
+public record ReportData(List<SweepRow> rows, List<PerfResult> perf, List<ModelCurve> models) {
+    /**
+     * The evaluation-loss curve of one real-model training run ({@code train --model mlp --json}).
+     *
+     * @param label       the file's name.
+     * @param mode        reliable, bounded or bounded+hadamard.
+     * @param lossPercent inter-DC random loss.
+     * @param timeMs      cluster time of each evaluation.
+     * @param loss        evaluation loss at each of them.
+     * @param meanRelErr  mean relative L2 error of the averaged gradient.
+     */
+    public record ModelCurve(String label, String mode, double lossPercent, double[] timeMs, double[] loss, double meanRelErr) {
+    }
+
     public ReportData {
         rows = List.copyOf(rows);
         perf = List.copyOf(perf);
+        models = List.copyOf(models);
+    }
+
+    public ReportData(final List<SweepRow> rows, final List<PerfResult> perf) {
+        this(rows, perf, List.of());
     }
 
     /** Reads every result file under {@code dir} (recursively, in path order). */
     public static ReportData load(final Path dir) {
         final List<SweepRow> rows = new ArrayList<>();
         final List<PerfResult> perf = new ArrayList<>();
+        final List<ModelCurve> models = new ArrayList<>();
         final ObjectMapper mapper = SweepResults.mapper();
         final List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -47,17 +67,17 @@ public record ReportData(List<SweepRow> rows, List<PerfResult> perf) {
                     if (name.equals(SweepResults.JSON) && Files.exists(f.resolveSibling(SweepResults.JSONL))) {
                         continue;
                     }
-                    readJson(mapper, f, rows, perf);
+                    readJson(mapper, f, rows, perf, models);
                 }
             } catch (final IOException e) {
                 throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
             }
         }
-        return new ReportData(rows, perf);
+        return new ReportData(rows, perf, models);
     }
 
-    private static void readJson(final ObjectMapper mapper, final Path f, final List<SweepRow> rows, final List<PerfResult> perf)
-        throws IOException {
+    private static void readJson(final ObjectMapper mapper, final Path f, final List<SweepRow> rows, final List<PerfResult> perf,
+                                 final List<ModelCurve> models) throws IOException {
         final JsonNode root;
         try {
             root = mapper.readTree(f.toFile());
@@ -76,6 +96,18 @@ public record ReportData(List<SweepRow> rows, List<PerfResult> perf) {
             }
         } else if (root.has("goodput_bps")) {
             perf.add(perf(label, root));
+        } else if ("train-model".equals(root.path("kind").asText())) {
+            for (final JsonNode run : root.path("runs")) {
+                final JsonNode curve = run.path("curve");
+                final double[] t = new double[curve.size()];
+                final double[] l = new double[curve.size()];
+                for (int i = 0; i < curve.size(); i++) {
+                    t[i] = curve.get(i).path("timeMs").asDouble();
+                    l[i] = curve.get(i).path("loss").asDouble();
+                }
+                models.add(new ModelCurve(label, run.path("mode").asText("?"), run.path("lossPercent").asDouble(), t, l,
+                    run.path("meanRelativeL2Error").asDouble()));
+            }
         } else if ("train".equals(root.path("kind").asText())) {
             rows.add(mapper.treeToValue(root, SweepRow.class));
         } else if (root.has("rows") && root.has("collective")) {

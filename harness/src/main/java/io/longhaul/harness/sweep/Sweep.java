@@ -5,6 +5,8 @@ import io.longhaul.collectives.Collective;
 import io.longhaul.collectives.bench.BenchOptions;
 import io.longhaul.collectives.bench.CollectiveBenchmark;
 import io.longhaul.collectives.bench.NcclTestsReport;
+import io.longhaul.harness.model.ModeMeasurement;
+import io.longhaul.harness.model.ModelComparison;
 import io.longhaul.harness.scenario.Cluster;
 import io.longhaul.harness.scenario.ClusterSpec;
 import io.longhaul.harness.scenario.FabricBackend;
@@ -24,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * Runs a {@link SweepPlan} cell by cell on a {@link FabricBackend}, appending each finished cell
  * to the results directory ({@link SweepResults}); cells already there are skipped, so an
  * interrupted sweep resumes where it stopped. Each cell gets fresh clusters: one for the
- * all-reduce size sweep, two for training (the cell and its 0 km baseline).
+ * all-reduce size sweep, two for training (the cell and its 0 km baseline). A cell of a bounded
+ * plan with a mode axis measures each size of every cell with {@link ModeMeasurement} (time,
+ * bytes received, error against the exact sum, the same procedure in every mode); training runs
+ * in the reliable cells only.
  */
 public final class Sweep {
     /** Time one all-reduce may take before the cell fails: 120 s of the cluster's clock. */
@@ -85,7 +90,24 @@ public final class Sweep {
         final double loss = cell.lossPercent() >= 0 ? cell.lossPercent()
             : s.dataCenters().size() > 1 ? s.interDcLink().meanLossProbability() * 100 : 0;
         final List<SweepRow> rows = new ArrayList<>();
-        if (plan.bench()) {
+        if (!plan.modes().isEmpty()) {
+            final ModelComparison.Variant variant = ModelComparison.Variant.parse(cell.mode());
+            if (plan.bench()) {
+                final double factor = Collective.ALL_REDUCE.busBandwidthFactor(s.ranks());
+                for (long bytes = plan.benchMinBytes(); bytes <= plan.benchMaxBytes(); bytes *= Math.max(2, plan.benchFactor())) {
+                    final ModeMeasurement m = ModeMeasurement.run(backend, s, variant, plan.deadlineNs(), bytes / 4 * 4,
+                        plan.benchIterations(), plan.benchWarmup());
+                    final double alg = m.meanTimeUs() <= 0 ? 0 : bytes / 1e9 / (m.meanTimeUs() / 1e6);
+                    rows.add(new SweepRow(cell.key(), cell.scenario(), backend.name(), cell.distanceKm(), loss, cell.cc(), cell.algorithm(),
+                        SweepRow.BUSBW, bytes, m.meanTimeUs(), alg, alg * factor, null, null, null, null, null, s.seed(), variant.label(),
+                        m.receivedFraction(), m.relativeL2()));
+                }
+            }
+            if (!cell.reliable() || plan.train() == null) {
+                return rows;
+            }
+        }
+        if (plan.bench() && plan.modes().isEmpty()) {
             final BenchOptions o = BenchOptions.defaults(Collective.ALL_REDUCE).withSizes(plan.benchMinBytes(), plan.benchMaxBytes(), plan.benchFactor())
                 .withIterations(plan.benchIterations(), plan.benchWarmup()).withAlgorithm(s.algorithm());
             final BenchOptions unchecked = new BenchOptions(o.collective(), o.minBytes(), o.maxBytes(), o.stepFactor(), o.stepBytes(),

@@ -15,12 +15,24 @@ import java.util.List;
  * @param ccs          congestion controls; empty = each scenario's own.
  * @param algorithms   collective algorithms by name; empty = each scenario's own.
  * @param train        the training model, or null for no training runs.
+ * @param modes        collective modes: reliable, bounded, bounded+hadamard; empty = reliable. Cells of a
+ *                     bounded mode run the all-reduce size sweep only (time, bytes received, error).
+ * @param deadlineNs   per-step budget of the bounded modes, 0 = auto.
  */
 public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<Double> lossPercents, List<String> ccs, List<String> algorithms,
                         boolean bench, long benchMinBytes, long benchMaxBytes, int benchFactor, int benchIterations, int benchWarmup,
-                        TrainConfig train) {
+                        TrainConfig train, List<String> modes, long deadlineNs) {
+
+    /** A plan of the reliable mode only. */
+    public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
+                     final List<String> algorithms, final boolean bench, final long benchMinBytes, final long benchMaxBytes,
+                     final int benchFactor, final int benchIterations, final int benchWarmup, final TrainConfig train) {
+        this(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor, benchIterations,
+            benchWarmup, train, List.of(), 0);
+    }
 
     public SweepPlan {
+        modes = List.copyOf(modes);
         scenarios = List.copyOf(scenarios);
         distancesKm = List.copyOf(distancesKm);
         lossPercents = List.copyOf(lossPercents);
@@ -57,7 +69,9 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
                 for (final String cc : ccs.isEmpty() ? List.of(d.cc()) : ccs) {
                     for (final double loss : lossPercents.isEmpty() ? List.of(-1.0) : lossPercents) {
                         for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
-                            out.add(new SweepCell(s, km, loss, cc, alg));
+                            for (final String mode : modes.isEmpty() ? List.of(SweepCell.RELIABLE) : modes) {
+                                out.add(new SweepCell(s, km, loss, cc, alg, mode));
+                            }
                         }
                     }
                 }

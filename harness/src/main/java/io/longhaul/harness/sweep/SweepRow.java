@@ -12,7 +12,17 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SweepRow(String cell, String scenario, String backend, Double distanceKm, Double lossPercent, String cc, String algorithm,
                        String kind, Long bytes, Double timeUs, Double algbwGbps, Double busbwGbps, Double stepMs, Double computeMs,
-                       Double exposedMs, Double baselineStepMs, Double efficiency, Long seed) {
+                       Double exposedMs, Double baselineStepMs, Double efficiency, Long seed, String mode, Double receivedFraction,
+                       Double relErr) {
+
+    /** A row of the reliable mode (no mode, fraction received or error recorded). */
+    public SweepRow(final String cell, final String scenario, final String backend, final Double distanceKm, final Double lossPercent,
+                    final String cc, final String algorithm, final String kind, final Long bytes, final Double timeUs, final Double algbwGbps,
+                    final Double busbwGbps, final Double stepMs, final Double computeMs, final Double exposedMs, final Double baselineStepMs,
+                    final Double efficiency, final Long seed) {
+        this(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs, computeMs,
+            exposedMs, baselineStepMs, efficiency, seed, null, null, null);
+    }
     /** Kind of a collective bandwidth row. */
     public static final String BUSBW = "busbw";
     /** Kind of a training row. */
@@ -20,12 +30,13 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
 
     /** CSV columns, in order. */
     public static final List<String> COLUMNS = List.of("cell", "scenario", "backend", "distance_km", "loss_percent", "cc", "algorithm", "kind",
-        "bytes", "time_us", "algbw_gbps", "busbw_gbps", "step_ms", "compute_ms", "exposed_ms", "baseline_step_ms", "efficiency", "seed");
+        "bytes", "time_us", "algbw_gbps", "busbw_gbps", "step_ms", "compute_ms", "exposed_ms", "baseline_step_ms", "efficiency", "seed", "mode",
+        "received_fraction", "rel_err");
 
     /** @return the CSV line (no newline), fields in {@link #COLUMNS} order, empty when null. */
     public String csv() {
         final Object[] v = {cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
-            computeMs, exposedMs, baselineStepMs, efficiency, seed};
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr};
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < v.length; i++) {
             if (i > 0) {
@@ -42,6 +53,7 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
     /** @return a label of the configuration (cc, algorithm, loss) for chart series. */
     public String configLabel() {
         return (cc == null ? "?" : cc) + " " + (algorithm == null ? "?" : algorithm)
-            + (lossPercent == null || lossPercent < 0 ? "" : " loss " + SweepCell.num(lossPercent) + "%");
+            + (lossPercent == null || lossPercent < 0 ? "" : " loss " + SweepCell.num(lossPercent) + "%")
+            + (mode == null || SweepCell.RELIABLE.equals(mode) ? "" : " " + mode);
     }
 }

@@ -74,6 +74,38 @@ class CollectiveCommandTest {
     }
 
     @Test
+    void shouldRunABoundedAllReduceAndReportWhatArrivedAndItsError(@TempDir final Path dir) throws IOException {
+        final Path json = dir.resolve("bounded.json");
+        final Outcome o = LonghaulCliTestSupport.run(NO_LAUNCHER, "allreduce", "--topology", "2x2", "--link", "delay=1ms,loss=2%",
+            "--mode", "bounded", "--deadline", "auto", "--bounded", "all", "--hadamard", "-b", "256K", "-e", "1M", "-f", "4",
+            "-n", "3", "-w", "1", "--json", json.toString());
+        assertThat(o.exitCode()).as(o.err()).isZero();
+        assertThat(o.out()).contains("#wrong   recv%  rel_err").contains("# mode bounded: deadline auto per step, bounded steps all, "
+            + "Hadamard transform on");
+        int rows = 0;
+        for (final String line : o.out().split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            final String[] cols = line.trim().split("\\s+");
+            assertThat(cols).as(line).hasSize(17);
+            assertThat(cols[8]).as("no silent errors: %s", line).isEqualTo("0");
+            assertThat(Double.parseDouble(cols[9])).as(line).isBetween(0.0, 100.0);
+            assertThat(Double.parseDouble(cols[10])).as(line).isGreaterThanOrEqualTo(0.0);
+            rows++;
+        }
+        assertThat(rows).isEqualTo(2);
+        final JsonNode node = new ObjectMapper().readTree(json.toFile());
+        assertThat(node.get("mode").asText()).isEqualTo("bounded");
+        assertThat(node.get("hadamard").asBoolean()).isTrue();
+        final JsonNode r = node.get("rows").get(0).get("outOfPlace");
+        assertThat(r.get("receivedFraction").asDouble()).isBetween(0.0, 1.0);
+        assertThat(r.has("relativeL2Error")).isTrue();
+        assertThat(r.has("maxAbsError")).isTrue();
+        assertThat(r.has("affectedElements")).isTrue();
+    }
+
+    @Test
     void shouldRunTheOtherCollectivesExactly() {
         assertExact(LonghaulCliTestSupport.run(NO_LAUNCHER, "reducescatter", "--ranks", "3", "-b", "12K", "-e", "48K", "-f", "4",
             "-n", "1", "-w", "0", "-o", "max"), 2);
@@ -131,6 +163,13 @@ class CollectiveCommandTest {
             {"--timeout 0s", "--timeout 0s is out of range"},
             {"--bind 10.0.0.1:9000", "--bind '10.0.0.1:9000' takes an address without a port"},
             {"--no-such-flag", "Unknown option: '--no-such-flag'"},
+            {"--mode fast", "--mode: unknown mode 'fast'; accepted: reliable, bounded"},
+            {"--mode bounded --deadline 1us", "--deadline 1us is out of range; accepted: 10us to 10min, or auto"},
+            {"--mode bounded --deadline soon", "(or auto)"},
+            {"--mode bounded --bounded some", "--bounded: unknown bounded scope 'some'; accepted: auto, inter, all"},
+            {"--hadamard", "--hadamard needs --mode bounded"},
+            {"--mode bounded --hadamard -d int32", "--hadamard needs -d float or double"},
+            {"--mode bounded --hadamard -o max", "--hadamard needs -o sum or avg"},
         };
         for (final String[] c : cases) {
             final List<String> args = new ArrayList<>(List.of("allreduce"));
@@ -139,6 +178,9 @@ class CollectiveCommandTest {
             assertThat(o.exitCode()).as(c[0]).isEqualTo(2);
             assertThat(o.err()).as(c[0]).contains(c[1]);
         }
+        final Outcome bc = LonghaulCliTestSupport.run(NO_LAUNCHER, "broadcast", "--ranks", "2", "--mode", "bounded");
+        assertThat(bc.exitCode()).isEqualTo(2);
+        assertThat(bc.err()).contains("--mode bounded applies to all-reduce, reduce-scatter and all-gather, not broadcast");
         final Outcome root = LonghaulCliTestSupport.run(NO_LAUNCHER, "broadcast", "--ranks", "4", "-r", "4");
         assertThat(root.exitCode()).isEqualTo(2);
         assertThat(root.err()).contains("-r 4 is out of range; accepted: 0 to 3 (4 ranks)");
@@ -153,7 +195,8 @@ class CollectiveCommandTest {
         assertThat(o.exitCode()).isZero();
         for (final String flag : new String[] {"--minbytes", "--maxbytes", "--stepfactor", "--stepbytes", "--iters", "--warmup_iters",
             "--check", "--datatype", "--op", "--algo", "--ranks", "--topology", "--link", "--cc", "--bind", "--timeout",
-            "--connect-timeout", "--chunk", "--paths", "--seed", "--json", "--rank", "--world-size", "--master"}) {
+            "--connect-timeout", "--chunk", "--paths", "--seed", "--json", "--rank", "--world-size", "--master", "--mode", "--deadline",
+            "--bounded", "--hadamard"}) {
             assertThat(o.out()).as(flag).contains(flag);
         }
         assertThat(o.out()).contains("longhaul allreduce --topology 2x2 --link delay=5ms,rate=1gbit,loss=0.1% --algo hier")

@@ -46,6 +46,30 @@ class SweepTest {
     }
 
     @Test
+    void shouldSweepAModeAxisWithTimeReceivedFractionAndErrorAndReportIt(@TempDir final Path dir) throws Exception {
+        final SweepPlan plan = new SweepPlan(List.of("dci-1000km"), List.of(1000.0), List.of(5.0), List.of("bbr"), List.of("hier"), true,
+            256 << 10, 256 << 10, 4, 3, 1, null, List.of("reliable", "bounded", "bounded+hadamard"), 6 * MS);
+        final Recorder r = new Recorder();
+        final List<SweepRow> rows = Sweep.run(plan, new SimBackend(), dir, r);
+        assertThat(r.events).containsExactly("done dci-1000km|1000km|loss=5%|bbr|hier", "done dci-1000km|1000km|loss=5%|bbr|hier|bounded",
+            "done dci-1000km|1000km|loss=5%|bbr|hier|bounded+hadamard");
+        assertThat(rows).hasSize(3);
+        final SweepRow reliable = rows.get(0);
+        final SweepRow bounded = rows.get(1);
+        assertThat(reliable.mode()).isEqualTo("reliable");
+        assertThat(reliable.relErr()).isZero();
+        assertThat(reliable.receivedFraction()).isEqualTo(1.0);
+        assertThat(bounded.mode()).isEqualTo("bounded");
+        assertThat(bounded.receivedFraction()).as("5%% loss, 6 ms per step: something missing").isLessThan(1.0);
+        assertThat(bounded.relErr()).isPositive();
+        assertThat(bounded.timeUs()).as("bounded finishes before reliable repairs").isLessThan(reliable.timeUs());
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err");
+        final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
+            io.longhaul.harness.report.Environment.capture());
+        assertThat(html).contains("id=\"bounded\"").contains("alt=\"all-reduce time against loss per mode\"").contains("Table: all-reduce per mode (3 rows)");
+    }
+
+    @Test
     void shouldRunEveryCellWriteRowsAndSkipFinishedCellsOnARerun(@TempDir final Path dir) throws Exception {
         final Recorder first = new Recorder();
         final List<SweepRow> rows = Sweep.run(plan(), new SimBackend(), dir, first);

@@ -1,0 +1,75 @@
+package io.longhaul.harness.model;
+
+/**
+ * The real model of {@code train --model mlp}: layer sizes, batch, optimizer and schedule.
+ *
+ * @param inputs      input dimensions.
+ * @param hidden      hidden units (0: softmax regression).
+ * @param classes     classes.
+ * @param batch       samples per rank per step.
+ * @param learningRate SGD learning rate.
+ * @param momentum    SGD momentum.
+ * @param steps       optimizer steps.
+ * @param computeNs   modelled forward + backward time per step (a timer on the cluster's clock).
+ * @param targetLoss  evaluation loss whose first crossing is reported as time to target.
+ * @param evalEvery   evaluate every this many steps.
+ * @param evalSamples samples of the evaluation set.
+ * @param seed        seed of the teacher, the data and the initial parameters.
+ */
+public record ModelConfig(int inputs, int hidden, int classes, int batch, double learningRate, double momentum, int steps,
+                          long computeNs, double targetLoss, int evalEvery, int evalSamples, long seed) {
+
+    /** Defaults: 128 inputs, 128 hidden, 10 classes (17,802 parameters, 71 KB of float32 gradient), batch 32, lr 0.05, target loss 1.2 (the exact run crosses it after about 100 steps). */
+    public static ModelConfig defaults() {
+        return new ModelConfig(128, 128, 10, 32, 0.05, 0.9, 300, 10_000_000L, 1.2, 10, 2048, 1);
+    }
+
+    public ModelConfig {
+        if (inputs < 1 || inputs > 4096 || hidden < 0 || hidden > 4096 || classes < 2 || classes > 1000) {
+            throw new IllegalArgumentException("model sizes " + inputs + "/" + hidden + "/" + classes
+                + " out of range; accepted: inputs 1-4096, hidden 0-4096, classes 2-1000");
+        }
+        if (batch < 1 || batch > 65_536) {
+            throw new IllegalArgumentException("--batch " + batch + " is out of range; accepted: 1 to 65536");
+        }
+        if (!(learningRate > 0 && learningRate <= 10)) {
+            throw new IllegalArgumentException("--lr " + learningRate + " is out of range; accepted: (0, 10]");
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum " + momentum + " is out of range; accepted: [0, 1)");
+        }
+        if (steps < 1 || steps > 1_000_000) {
+            throw new IllegalArgumentException("--steps " + steps + " is out of range; accepted: 1 to 1000000");
+        }
+        if (computeNs < 0) {
+            throw new IllegalArgumentException("--compute " + computeNs + " ns is negative");
+        }
+        if (!(targetLoss > 0)) {
+            throw new IllegalArgumentException("--target-loss " + targetLoss + " is out of range; accepted: > 0");
+        }
+        if (evalEvery < 1 || evalSamples < 1) {
+            throw new IllegalArgumentException("evaluation every " + evalEvery + " steps on " + evalSamples + " samples; accepted: >= 1");
+        }
+    }
+
+    public ModelConfig withSteps(final int value) {
+        return new ModelConfig(inputs, hidden, classes, batch, learningRate, momentum, value, computeNs, targetLoss, evalEvery,
+            evalSamples, seed);
+    }
+
+    public ModelConfig withTraining(final int newBatch, final double lr, final long compute, final double target) {
+        return new ModelConfig(inputs, hidden, classes, newBatch, lr, momentum, steps, compute, target, evalEvery, evalSamples, seed);
+    }
+
+    public ModelConfig withSeed(final long value) {
+        return new ModelConfig(inputs, hidden, classes, batch, learningRate, momentum, steps, computeNs, targetLoss, evalEvery,
+            evalSamples, value);
+    }
+
+    @Override
+    public String toString() {
+        return "mlp " + inputs + "-" + hidden + "-" + classes + " (" + new Mlp(inputs, hidden, classes).parameterCount()
+            + " parameters), batch " + batch + "/rank, sgd lr " + learningRate + " momentum " + momentum + ", " + steps + " steps, compute "
+            + computeNs / 1_000_000.0 + " ms/step, target loss " + targetLoss;
+    }
+}

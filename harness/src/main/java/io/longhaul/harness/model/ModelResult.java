@@ -1,0 +1,53 @@
+package io.longhaul.harness.model;
+
+import java.util.List;
+
+/**
+ * What one training run of the real model measured.
+ *
+ * @param evals          evaluation points, in step order.
+ * @param steps          per-step measurements.
+ * @param stepsToTarget  first evaluated step whose loss is at most the target, or -1.
+ * @param timeToTargetNs cluster time from the start to the end of that step, or -1.
+ * @param totalNs        cluster time of the whole run.
+ * @param maxDivergence  largest |parameter of rank r − parameter of rank 0| at the end (bounded
+ *                       mode lets ranks apply slightly different gradients).
+ */
+public record ModelResult(List<Eval> evals, List<Step> steps, int stepsToTarget, long timeToTargetNs, long totalNs,
+                          double maxDivergence) {
+
+    /** Loss and accuracy of rank 0's parameters on the evaluation set after {@code step} steps, at cluster time {@code atNs}. */
+    public record Eval(int step, long atNs, double loss, double accuracy) {
+    }
+
+    /**
+     * @param stepNs        the step's time (compute + all-reduce) on the cluster's clock.
+     * @param allReduceNs   the all-reduce's time.
+     * @param receivedFraction mean over ranks of the bytes received.
+     * @param relativeL2    rank 0's averaged gradient against the exact average: ‖g − ĝ‖₂ / ‖ĝ‖₂.
+     * @param maxAbsError   max |g − ĝ| over rank 0's gradient.
+     */
+    public record Step(long stepNs, long allReduceNs, double receivedFraction, double relativeL2, double maxAbsError) {
+    }
+
+    /** @return the last evaluation. */
+    public Eval last() {
+        return evals.get(evals.size() - 1);
+    }
+
+    public double meanStepNs() {
+        return steps.stream().mapToLong(Step::stepNs).average().orElse(0);
+    }
+
+    public double meanRelativeL2() {
+        return steps.stream().mapToDouble(Step::relativeL2).average().orElse(0);
+    }
+
+    public double maxRelativeL2() {
+        return steps.stream().mapToDouble(Step::relativeL2).max().orElse(0);
+    }
+
+    public double meanReceivedFraction() {
+        return steps.stream().mapToDouble(Step::receivedFraction).average().orElse(1);
+    }
+}

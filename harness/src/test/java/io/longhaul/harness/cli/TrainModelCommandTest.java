@@ -1,0 +1,77 @@
+package io.longhaul.harness.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longhaul.harness.cli.LonghaulCliTestSupport.Outcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code train --model mlp} on the simulated backend: one bounded run, a comparison grid, and bad flags. */
+class TrainModelCommandTest {
+    private static Outcome run(final String... args) {
+        final picocli.CommandLine cli = LonghaulCli.commandLine();
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        final int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldTrainTheRealModelBoundedAndReportItsLossCurveAndError(@TempDir final Path dir) throws IOException {
+        final Path json = dir.resolve("mlp.json");
+        final Outcome o = run("train", "--model", "mlp", "--scenario", "dci-1000km", "--loss", "1%",
+            "--mode", "bounded", "--deadline", "6ms", "--steps", "30", "--json", json.toString());
+        assertThat(o.exitCode()).as(o.err()).isZero();
+        assertThat(o.out()).contains("# all-reduce: bounded, deadline 6.00 ms per step").contains("#  step   time(ms)  eval-loss  accuracy")
+            .contains("gradient relative L2 error mean");
+        final JsonNode run = new ObjectMapper().readTree(json.toFile()).get("runs").get(0);
+        assertThat(run.get("mode").asText()).isEqualTo("bounded");
+        assertThat(run.get("curve")).hasSize(4);
+        assertThat(run.get("curve").get(3).get("loss").asDouble()).as("the loss fell").isLessThan(run.get("curve").get(0).get("loss").asDouble());
+        assertThat(run.get("receivedFraction").asDouble()).isBetween(0.5, 1.0);
+        assertThat(run.get("stepRelativeL2Error")).hasSize(30);
+    }
+
+    @Test
+    void shouldCompareTheThreeModesAtEachLoss() {
+        final Outcome o = run("train", "--model", "mlp", "--compare", "--compare-loss", "0,5",
+            "--deadline", "6ms", "--steps", "5");
+        assertThat(o.exitCode()).as(o.err()).isZero();
+        int lines = 0;
+        for (final String line : o.out().split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank() && line.contains("%  ")) {
+                lines++;
+            }
+        }
+        assertThat(lines).as(o.out()).isEqualTo(6);
+        assertThat(o.out()).contains("reliable").contains("bounded+hadamard");
+    }
+
+    @Test
+    void shouldRejectBadModelFlags() {
+        final String[][] cases = {
+            {"--model nn", "--model nn is unknown; accepted: synthetic, mlp"},
+            {"--model mlp --mode fast", "--mode: unknown mode 'fast'"},
+            {"--model mlp --hadamard", "--hadamard needs --mode bounded"},
+            {"--model mlp --mode bounded --deadline 1us", "--deadline 1us is out of range; accepted: 10us to 10min, or auto"},
+            {"--model mlp --compare --compare-loss 0,x", "--compare-loss: 'x' is not a number"},
+            {"--model mlp --batch 0", "--batch 0 is out of range; accepted: 1 to 65536"},
+            {"--model mlp --lr -1", "--lr -1.0 is out of range"},
+        };
+        for (final String[] c : cases) {
+            final String[] args = ("train " + c[0]).split(" ");
+            final Outcome o = run(args);
+            assertThat(o.exitCode()).as(c[0]).isEqualTo(2);
+            assertThat(o.err()).as(c[0]).contains(c[1]);
+        }
+    }
+}
