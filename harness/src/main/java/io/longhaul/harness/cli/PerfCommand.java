@@ -84,6 +84,11 @@ final class PerfCommand implements Callable<Integer> {
         description = "How long to send (default ${DEFAULT-VALUE}), e.g. --duration 30s. Ignored with --bytes.")
     private String duration;
 
+    @Option(names = {"-O", "--omit"}, paramLabel = "TIME", defaultValue = "0",
+        description = "As iperf3 -O: send for TIME first and leave it out of the figures (JIT warm-up, start-up), "
+            + "then measure --duration (default ${DEFAULT-VALUE}), e.g. --omit 2s. Not with --bytes.")
+    private String omit;
+
     @Option(names = {"-n", "--bytes"}, paramLabel = "BYTES", description = "Send this many bytes instead of for a duration, e.g. --bytes 1G.")
     private String bytes;
 
@@ -137,8 +142,8 @@ final class PerfCommand implements Callable<Integer> {
     }
 
     /** Validated flags. */
-    private record Settings(long sizeBytes, long durationNs, long totalBytes, long intervalNs, LinkSpec link, IoMode ioMode,
-                            InetSocketAddress remote, String bind) {
+    private record Settings(long sizeBytes, long durationNs, long omitNs, long totalBytes, long intervalNs, LinkSpec link,
+                            IoMode ioMode, InetSocketAddress remote, String bind) {
     }
 
     private CommandLine.ParameterException bad(final String message) {
@@ -158,6 +163,13 @@ final class PerfCommand implements Callable<Integer> {
             final long durationNs = Units.parseDurationNs("--duration", duration);
             if (durationNs <= 0) {
                 throw bad("--duration " + duration + " must be positive, e.g. 10s");
+            }
+            final long omitNs = omit.trim().equals("0") ? 0 : Units.parseDurationNs("--omit", omit);
+            if (omitNs < 0 || omitNs > TimeUnit.HOURS.toNanos(1)) {
+                throw bad("--omit " + omit + " is out of range; accepted: 0 to 1h, e.g. 2s");
+            }
+            if (omitNs > 0 && bytes != null) {
+                throw bad("--omit measures a --duration; it does not go with --bytes");
             }
             long totalBytes = -1;
             if (bytes != null) {
@@ -200,7 +212,7 @@ final class PerfCommand implements Callable<Integer> {
             if (bind != null) {
                 parseAddress("--bind", bind);
             }
-            return new Settings(sizeBytes, durationNs, totalBytes, intervalNs, linkSpec, mode, remote, bind);
+            return new Settings(sizeBytes, durationNs, omitNs, totalBytes, intervalNs, linkSpec, mode, remote, bind);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
@@ -332,6 +344,7 @@ final class PerfCommand implements Callable<Integer> {
         String error;
         ConnectionStats last;
         int abandoned;
+        long omittedNs;
     }
 
     private Result transfer(final Settings s, final Session session) throws InterruptedException {
@@ -342,8 +355,13 @@ final class PerfCommand implements Callable<Integer> {
         final AtomicLong lastCompletionNs = new AtomicLong();
         final AtomicReference<String> error = new AtomicReference<>();
         final long startNs = System.nanoTime();
-        final long endNs = startNs + s.durationNs();
+        final long measureFromNs = startNs + s.omitNs();
+        final long endNs = measureFromNs + s.durationNs();
         final boolean byBytes = s.totalBytes() > 0;
+        boolean measuring = s.omitNs() == 0;
+        long measuredFromNs = startNs;
+        long omittedBytes = 0;
+        ConnectionStats omitted = null;
         long issued = 0;
         long nextSampleNs = startNs + SAMPLE_PERIOD_NS;
         long nextReportNs = s.intervalNs() > 0 ? startNs + s.intervalNs() : Long.MAX_VALUE;
@@ -355,6 +373,14 @@ final class PerfCommand implements Callable<Integer> {
             final long now = System.nanoTime();
             if (byBytes ? issued >= s.totalBytes() : now - endNs >= 0) {
                 break;
+            }
+            if (!measuring && now - measureFromNs >= 0) {
+                // The omitted start is over: what it moved and what its RTTs were stay out of the figures.
+                measuring = true;
+                measuredFromNs = now;
+                omittedBytes = delivered.get();
+                omitted = session.stats();
+                result.rttUs.reset();
             }
             if (now - nextSampleNs >= 0) {
                 nextSampleNs = now + SAMPLE_PERIOD_NS;
@@ -371,7 +397,7 @@ final class PerfCommand implements Callable<Integer> {
                     final long retx = st.sum(PathStats::retransmittedPackets);
                     final long lost = st.sum(PathStats::lostPackets);
                     intervalLine(lastReportNs - startNs, now - startNs, d - reportedBytes, now - lastReportNs,
-                        retx - reportedRetx, lost - reportedLost, st);
+                        retx - reportedRetx, lost - reportedLost, st, !measuring);
                     reportedBytes = d;
                     reportedRetx = retx;
                     reportedLost = lost;
@@ -404,8 +430,8 @@ final class PerfCommand implements Callable<Integer> {
             }
         }
         final long endAt = lastCompletionNs.get() == 0 ? System.nanoTime() : lastCompletionNs.get();
-        result.bytes = delivered.get();
-        result.elapsedNs = Math.max(1, endAt - startNs);
+        result.bytes = delivered.get() - omittedBytes;
+        result.elapsedNs = Math.max(1, endAt - measuredFromNs);
         try {
             result.last = session.stats();
         } catch (IllegalStateException e) {
@@ -415,22 +441,28 @@ final class PerfCommand implements Callable<Integer> {
             result.retransmitted = result.last.sum(PathStats::retransmittedPackets);
             result.lost = result.last.sum(PathStats::lostPackets);
             result.packetsSent = result.last.sum(PathStats::packetsSent);
+            if (omitted != null) {
+                result.retransmitted -= omitted.sum(PathStats::retransmittedPackets);
+                result.lost -= omitted.sum(PathStats::lostPackets);
+                result.packetsSent -= omitted.sum(PathStats::packetsSent);
+            }
         }
+        result.omittedNs = measuredFromNs - startNs;
         result.error = error.get();
         return result;
     }
 
     private void intervalLine(final long fromNs, final long toNs, final long bytesDelivered, final long spanNs, final long retx,
-                              final long lost, final ConnectionStats st) {
+                              final long lost, final ConnectionStats st, final boolean omitted) {
         long cwnd = 0;
         long srtt = 0;
         for (final PathStats p : st.paths()) {
             cwnd += p.congestionWindowBytes();
             srtt = Math.max(srtt, p.smoothedRttNs());
         }
-        out.printf("[%5.1f-%5.1f s] %10s %14s  retx %7d  lost %7d  rtt %8s  cwnd %10s%n", fromNs / 1e9, toNs / 1e9,
+        out.printf("[%5.1f-%5.1f s] %10s %14s  retx %7d  lost %7d  rtt %8s  cwnd %10s%s%n", fromNs / 1e9, toNs / 1e9,
             Units.formatSize(bytesDelivered), Units.formatRate(bytesDelivered * 8e9 / Math.max(1, spanNs)), retx, lost,
-            Units.formatDuration(srtt), Units.formatSize(cwnd));
+            Units.formatDuration(srtt), Units.formatSize(cwnd), omitted ? "  (omitted)" : "");
         out.flush();
     }
 
@@ -440,8 +472,10 @@ final class PerfCommand implements Callable<Integer> {
         final Histogram h = r.rttUs;
         final boolean rtt = h.getTotalCount() > 0;
         out.println("- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -");
-        out.printf("[%5.1f-%5.1f s] %10s %14s  sender  retx %d (%.3f%%)  lost %d%n", 0.0, seconds, Units.formatSize(r.bytes),
-            Units.formatRate(goodput), r.retransmitted, r.packetsSent == 0 ? 0.0 : 100.0 * r.retransmitted / r.packetsSent, r.lost);
+        final double from = r.omittedNs / 1e9;
+        out.printf("[%5.1f-%5.1f s] %10s %14s  sender  retx %d (%.3f%%)  lost %d%s%n", from, from + seconds, Units.formatSize(r.bytes),
+            Units.formatRate(goodput), r.retransmitted, r.packetsSent == 0 ? 0.0 : 100.0 * r.retransmitted / r.packetsSent, r.lost,
+            r.omittedNs > 0 ? String.format(Locale.ROOT, "  (first %.1f s omitted)", from) : "");
         if (rtt) {
             out.printf("rtt min/p50/p99/max = %.3f/%.3f/%.3f/%.3f ms (smoothed, per path, sampled every 10 ms)%n",
                 h.getMinValue() / 1e3, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3);
@@ -471,6 +505,7 @@ final class PerfCommand implements Callable<Integer> {
             m.put("goodput_bps", Math.round(goodput));
             m.put("bytes", r.bytes);
             m.put("seconds", seconds);
+            m.put("omitted_seconds", r.omittedNs / 1e9);
             m.put("retransmitted_packets", r.retransmitted);
             m.put("lost_packets", r.lost);
             m.put("packets_sent", r.packetsSent);

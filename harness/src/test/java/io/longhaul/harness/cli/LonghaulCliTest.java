@@ -38,6 +38,10 @@ class LonghaulCliTest {
         assertThat(err.toString()).contains("choose one of --local, --server, --client");
         assertThat(run("perf", "--client", "10.0.0.2")).isEqualTo(2);
         assertThat(err.toString()).contains("must be ADDR:PORT");
+        assertThat(run("perf", "--omit", "1s", "--bytes", "1M")).isEqualTo(2);
+        assertThat(err.toString()).contains("--omit measures a --duration; it does not go with --bytes");
+        assertThat(run("perf", "--omit", "61m")).isEqualTo(2);
+        assertThat(err.toString()).contains("--omit 61m is out of range; accepted: 0 to 1h");
         assertThat(run("perf", "--no-such-flag")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--no-such-flag'");
     }
@@ -47,7 +51,7 @@ class LonghaulCliTest {
         assertThat(run("perf", "--help")).isZero();
         final String help = out.toString();
         for (final String flag : new String[] {"--local", "--server", "--client", "--bind", "--cc", "--size", "--duration",
-            "--bytes", "--link", "--paths", "--seed", "--json"}) {
+            "--bytes", "--omit", "--link", "--paths", "--seed", "--json"}) {
             assertThat(help).contains(flag);
         }
         assertThat(help).contains("longhaul perf --client 10.0.0.2:9000").contains("loss=0.1%").doesNotContain("%%");
@@ -83,6 +87,21 @@ class LonghaulCliTest {
         assertThat(node.get("rtt_us").get("min").asLong()).isGreaterThanOrEqualTo(1_900);
         assertThat(node.get("cc").asText()).isEqualTo("bbr");
         assertThat(node.get("link").asText()).contains("delay=1ms");
-        assertThat(out.toString()).contains("sender");
+        assertThat(node.get("timer_lateness_us").get("samples").asLong()).isPositive();
+        assertThat(node.get("timer_lateness_us").get("max").asDouble())
+            .isGreaterThanOrEqualTo(node.get("timer_lateness_us").get("p50").asDouble());
+        assertThat(out.toString()).contains("sender").contains("timer lateness p50/p99/max");
+    }
+
+    @Test
+    void shouldLeaveTheOmittedStartOutOfTheFigures(@TempDir final Path dir) throws Exception {
+        final Path json = dir.resolve("perf.json");
+        assertThat(run("perf", "--local", "--duration", "500ms", "--omit", "300ms", "--size", "256K", "--cc", "fixed:rate=40mbit",
+            "-i", "100ms", "--json", json.toString())).as(out + " " + err).isZero();
+        final JsonNode node = new ObjectMapper().readTree(json.toFile());
+        assertThat(node.get("omitted_seconds").asDouble()).isBetween(0.3, 1.0);
+        // 40 Mbit/s for 0.3 s omitted and 0.5 s measured: the figures cover the measured part only.
+        assertThat(node.get("bytes").asLong()).isLessThan(node.get("goodput_bps").asLong() / 8 * 2);
+        assertThat(out.toString()).contains("(omitted)").contains("omitted)");
     }
 }
