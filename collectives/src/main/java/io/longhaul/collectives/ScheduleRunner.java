@@ -776,8 +776,10 @@ public final class ScheduleRunner {
             plan.policy().record(boundedMissed > 0 ? (long) (plan.budgetNs() * DeadlinePolicy.BACKOFF)
                 : anyBoundedArrival ? maxPerHopNs : plan.budgetNs());
         }
+        // Every step counts, reliable ones too: a reliable step after the last bounded deadline
+        // (hier's intra-DC all-gather after a missed inter-DC message) still runs in its own hop.
         int levels = 0;
-        for (final int l : deadlineLevels) {
+        for (final int l : plan.levels()) {
             levels = Math.max(levels, l);
         }
         report = new OperationReport(fabric.rank(), Mode.BOUNDED, plan.budgetNs(), levels, fabric.nowNs() - startNs, expectedBytes,
