@@ -520,6 +520,15 @@ test_fabric_real() {
         return
     fi
     local p=lhs$((RANDOM % 1000)) i
+    if command -v setpriv >/dev/null; then
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp LONGHAUL_NO_BUILD=1 "$LONGHAUL" fabric up --prefix "$p" --hosts 2
+        expect_rc 3 "fabric up as an unprivileged user"
+        expect_in ERR "the fabric needs root (it creates network namespaces and TUN devices); rerun with sudo" "fabric up says it needs root"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp LONGHAUL_NO_BUILD=1 "$LONGHAUL" fabric down --prefix "$p"
+        expect_rc 3 "fabric down as an unprivileged user"
+    else
+        skip "fabric as an unprivileged user: setpriv is not installed"
+    fi
     FABRIC_PREFIX=$p
     export LONGHAUL_NO_BUILD=1 LONGHAUL_JAVA_OPTS=-Xmx512m
     run "$LONGHAUL" fabric up --prefix "$p" --hosts 4 --dcs 2 --link delay=2ms,rate=200mbit
