@@ -520,11 +520,20 @@ test_fabric_real() {
         return
     fi
     local p=lhs$((RANDOM % 1000)) i
+    if command -v setpriv >/dev/null; then
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp LONGHAUL_NO_BUILD=1 "$LONGHAUL" fabric up --prefix "$p" --hosts 2
+        expect_rc 3 "fabric up as an unprivileged user"
+        expect_in ERR "the fabric needs root (it creates network namespaces and TUN devices); rerun with sudo" "fabric up says it needs root"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp LONGHAUL_NO_BUILD=1 "$LONGHAUL" fabric down --prefix "$p"
+        expect_rc 3 "fabric down as an unprivileged user"
+    else
+        skip "fabric as an unprivileged user: setpriv is not installed"
+    fi
     FABRIC_PREFIX=$p
     export LONGHAUL_NO_BUILD=1 LONGHAUL_JAVA_OPTS=-Xmx512m
     run "$LONGHAUL" fabric up --prefix "$p" --hosts 4 --dcs 2 --link delay=2ms,rate=200mbit
     expect_rc 0 "fabric up --hosts 4 --dcs 2"
-    expect_in OUT "${p}3     dc1   10.78.0.4" "fabric up lists the hosts"
+    expect_eq "$(grep -cE "^  ${p}3 +dc1 +10\.78\.0\.4$" <<<"$OUT")" 1 "fabric up lists the hosts with their DC and address"
     run "$LONGHAUL" fabric up --prefix "$p" --hosts 2
     expect_rc 1 "fabric up over an existing fabric"
     expect_in ERR "a fabric with prefix '$p' exists" "fabric up over an existing fabric says so"
@@ -544,9 +553,12 @@ test_fabric_real() {
 
     printf '10.78.0.1\n10.78.0.2\n10.78.0.3\n10.78.0.4\n' >"$TMP/fabric-hosts"
     run "$SCRIPTS/run-hosts.sh" --hostfile "$TMP/fabric-hosts" --launcher ssh --agent "$AGENT" --skip-train --master-port 29572 \
-        --out "$TMP/fabric-results" -- -b 64K -e 256K -n 2 -w 1
+        --out "$TMP/fabric-results" -- -b 64K -e 256K -f 2 -n 2 -w 1
     expect_rc 0 "run-hosts.sh's ssh launcher through fabric-agent.sh"
-    expect_eq "$(find "$TMP/fabric-results" -name 'allreduce-rank*.json' | wc -l)" 4 "run-hosts.sh gathered one JSON per rank"
+    expect_in OUT "[rank 0] # longhaul all_reduce: 4 ranks one per process (torchrun)" "run-hosts.sh's ranks found their place"
+    expect_eq "$(sed -n 's/^\[rank 0\] //p' <<<"$OUT" | awk '$1 ~ /^[0-9]+$/ && $9 == 0 && $13 == 0' | wc -l)" 3 \
+        "all-reduce across the fabric through run-hosts.sh: 3 sizes, #wrong 0"
+    [[ -s $TMP/fabric-results/allreduce-rank0.json ]] && pass || fail "run-hosts.sh gathered rank 0's JSON through the agent"
 
     if command -v iperf3 >/dev/null && command -v jq >/dev/null; then
         run "$COMPARE" --prefix "${p}c" --distances 10 --losses 0 --duration 2 --cc bbr --kernel-cc cubic --no-install --out "$TMP/compare"
