@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>{@link #idleTimeoutNs}</td><td>longhaul.idleTimeout</td><td>30s</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link CoreConfig#pacingQuantumNs}</td><td>longhaul.pacingQuantum</td><td>1ms</td><td>[1us, 100ms]:
  * the pacer's send quantum, in time at the pacing rate (one wake-up, one batch)</td></tr>
- * <tr><td>{@link CoreConfig#pacingMaxBurstNs}</td><td>longhaul.pacingMaxBurst</td><td>2ms</td><td>[1us, 1s]:
+ * <tr><td>{@link CoreConfig#pacingMaxBurstNs}</td><td>longhaul.pacingMaxBurst</td><td>5ms</td><td>[1us, 1s]:
  * the most a late wake-up may send at once, in time at the pacing rate</td></tr>
  * <tr><td>{@link CoreConfig#timerGranularityNs}</td><td>longhaul.timerGranularity</td><td>250us</td><td>[1us,
  * 100ms]: the smallest loss and probe timer</td></tr>

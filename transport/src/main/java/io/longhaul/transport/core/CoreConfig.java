@@ -28,7 +28,7 @@ public final class CoreConfig {
     private int packetThreshold = 3;
     private int maxPacketsInFlight = 1 << 21;
     private long pacingQuantumNs = TimeUnit.MILLISECONDS.toNanos(1);
-    private long pacingMaxBurstNs = TimeUnit.MILLISECONDS.toNanos(2);
+    private long pacingMaxBurstNs = TimeUnit.MILLISECONDS.toNanos(5);
     private int initialWindowPackets = 10;
     private long connectionIdSeed = 0x5DEECE66DL;
 
@@ -183,7 +183,7 @@ public final class CoreConfig {
     }
 
     /**
-     * Upper bound on the pacer's bucket, in time at the pacing rate (default 2 ms). The bucket
+     * Upper bound on the pacer's bucket, in time at the pacing rate (default 5 ms). The bucket
      * covers one quantum plus the driver's measured timer lateness, so a late wake-up does not cost
      * rate; this bounds the burst a very late one may send.
      */
