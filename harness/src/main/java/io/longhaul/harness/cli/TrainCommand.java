@@ -153,24 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         final TrainConfig config;
         final FabricBackend fb;
         try {
-            Scenario base = ScenarioLoader.load(scenario);
-            if (distanceKm != null) {
-                base = base.withDistanceKm(distanceKm);
-            }
-            if (loss != null) {
-                base = base.withLoss(Units.parsePercent("--loss", loss));
-            }
-            if (cc != null) {
-                CongestionControls.validate(cc);
-                base = base.withCongestionControl(cc);
-            }
-            if (algo != null) {
-                base = base.withAlgorithm(Algorithm.parse(algo));
-            }
-            if (seed != null) {
-                base = base.withSeed(seed);
-            }
-            s = base;
+            s = scenarioFromFlags();
             config = new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize), Units.parseSizeBytes("--bucket-size", bucketSize),
                 Units.parseDurationNs("--forward", forward), Units.parseDurationNs("--backward", backward), steps, warmup, DataType.parse(dtype));
             fb = FabricBackends.byName(backend);
@@ -228,24 +211,7 @@ final class TrainCommand implements Callable<Integer> {
         final long deadlineNs;
         final double[] losses;
         try {
-            Scenario base = ScenarioLoader.load(scenario);
-            if (distanceKm != null) {
-                base = base.withDistanceKm(distanceKm);
-            }
-            if (loss != null) {
-                base = base.withLoss(Units.parsePercent("--loss", loss));
-            }
-            if (cc != null) {
-                CongestionControls.validate(cc);
-                base = base.withCongestionControl(cc);
-            }
-            if (algo != null) {
-                base = base.withAlgorithm(Algorithm.parse(algo));
-            }
-            if (seed != null) {
-                base = base.withSeed(seed);
-            }
-            s = base;
+            s = scenarioFromFlags();
             final Mode m;
             try {
                 m = Mode.parse(mode);
@@ -380,5 +346,27 @@ final class TrainCommand implements Callable<Integer> {
 
     private static String km(final double km) {
         return km == Math.rint(km) ? Long.toString((long) km) : Double.toString(km);
+    }
+
+    /** The scenario with --distance, --loss, --cc, --algo and --seed applied; bad values throw IllegalArgumentException. */
+    private Scenario scenarioFromFlags() {
+        Scenario base = ScenarioLoader.load(scenario);
+        if (distanceKm != null) {
+            base = base.withDistanceKm(distanceKm);
+        }
+        if (loss != null) {
+            base = base.withLoss(Units.parsePercent("--loss", loss));
+        }
+        if (cc != null) {
+            CongestionControls.validate(cc);
+            base = base.withCongestionControl(cc);
+        }
+        if (algo != null) {
+            base = base.withAlgorithm(Algorithm.parse(algo));
+        }
+        if (seed != null) {
+            base = base.withSeed(seed);
+        }
+        return base;
     }
 }

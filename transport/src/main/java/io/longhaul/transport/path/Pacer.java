@@ -132,11 +132,6 @@ public final class Pacer {
         return lost;
     }
 
-    /** @return when the schedule is level (no credit, no debt). */
-    public long nextSendTimeNs() {
-        return creditFromNs;
-    }
-
     /** @return pacing time lost, in total, to a full bucket while the sender was held back. */
     public long lostNs() {
         return lostNs;

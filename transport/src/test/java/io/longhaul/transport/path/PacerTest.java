@@ -74,7 +74,7 @@ class PacerTest {
         final Pacer pacer = new Pacer();
         final boolean[] hostLimited = {false};
         sendAllowed(pacer, 0, depth, hostLimited);
-        final long due = pacer.nextSendTimeNs();
+        final long due = pacer.wakeTimeNs();
         final long stall = 5_000_000;
         final long sent = sendAllowed(pacer, due + stall, depth, hostLimited);
         assertThat(hostLimited[0]).isTrue();
