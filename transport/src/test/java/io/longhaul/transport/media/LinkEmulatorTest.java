@@ -56,8 +56,7 @@ class LinkEmulatorTest {
             final Channel ch = sender("delay=10ms");
             final InetSocketAddress to = (InetSocketAddress) receiver.getLocalSocketAddress();
             final java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
-            // The first datagrams pay for class loading and compilation on both threads; the median
-            // of the rest is the emulated delay plus loopback, free of one-off scheduling hiccups.
+            // The first datagrams pay for class loading and compilation on both threads.
             final int warmup = 3;
             final int n = 21;
             final long[] samples = new long[n];
@@ -70,8 +69,11 @@ class LinkEmulatorTest {
                 }
             }
             java.util.Arrays.sort(samples);
-            final double ratio = samples[n / 2] / 10e6;
-            assertThat(ratio).as("median one-way delay / 10 ms").isBetween(0.95, 1.05);
+            // The fastest sample is the emulated delay plus the least the two threads' wake-ups
+            // cost; a shared VM adds up to milliseconds to the others (scheduling, not emulation).
+            final double ratio = samples[0] / 10e6;
+            assertThat(ratio).as("fastest one-way delay / 10 ms").isBetween(0.95, 1.05);
+            assertThat(samples[n / 2] / 10e6).as("median one-way delay / 10 ms").isBetween(0.95, 1.25);
             ch.close().sync();
         }
     }
@@ -92,19 +94,20 @@ class LinkEmulatorTest {
                 ch.flush();
             });
             final java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
-            // Measure after a quarter of the packets, once the receiving thread has caught up.
-            final int from = n / 4;
-            long first = 0;
+            final long[] at = new long[n];
             for (int i = 0; i < n; i++) {
                 receiver.receive(in);
-                if (i == from) {
-                    first = System.nanoTime();
-                }
+                at[i] = System.nanoTime();
             }
-            final long spanNs = System.nanoTime() - first;
-            final double wireBits = (n - 1 - from) * (double) (size + LinkEmulator.IP_UDP_OVERHEAD_BYTES) * 8;
-            final double ratio = wireBits / (spanNs / 1e9) / 50e6;
-            assertThat(ratio).as("measured rate / 50 Mbit/s").isBetween(0.95, 1.05);
+            // The rate over windows of 100 datagrams after the first quarter (once the receiving
+            // thread has caught up); the median window is free of a one-off stall of the receiver,
+            // which would shorten or stretch a single measured span.
+            final int window = 100;
+            final double windowBits = window * (double) (size + LinkEmulator.IP_UDP_OVERHEAD_BYTES) * 8;
+            final double[] rates = java.util.stream.IntStream.iterate(n / 4, i -> i + window < n, i -> i + window)
+                .mapToDouble(i -> windowBits / ((at[i + window] - at[i]) / 1e9)).sorted().toArray();
+            final double ratio = rates[rates.length / 2] / 50e6;
+            assertThat(ratio).as("median windowed rate / 50 Mbit/s").isBetween(0.95, 1.05);
             ch.close().sync();
         }
     }
