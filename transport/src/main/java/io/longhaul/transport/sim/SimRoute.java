@@ -1,0 +1,17 @@
+package io.longhaul.transport.sim;
+
+/**
+ * A simulated path address that also names the local port it is sent from: what
+ * {@link io.longhaul.transport.core.DatagramSink#repath} hands back in the simulator, so that a
+ * re-pathed flow's 4-tuple (and so its ECMP hash) changes while its peer stays the same.
+ *
+ * @param remote    the peer's address.
+ * @param localPort the sending node's port for this path (a plain {@link SimAddress} path is sent
+ *                  from the port equal to its path id).
+ */
+public record SimRoute(SimAddress remote, int localPort) {
+    @Override
+    public String toString() {
+        return remote + " from port " + localPort;
+    }
+}
