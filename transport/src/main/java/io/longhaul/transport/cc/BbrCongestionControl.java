@@ -1,5 +1,7 @@
 package io.longhaul.transport.cc;
 
+import io.longhaul.transport.util.PluginParameters;
+
 /**
  * A model-based controller in the spirit of BBRv3, following draft-ietf-ccwg-bbr (successor of
  * draft-cardwell-iccrg-bbr-congestion-control) and Cardwell et al., "BBR: Congestion-Based
@@ -215,7 +217,7 @@ public final class BbrCongestionControl implements CongestionControl {
     private long priorCwndBytes;
 
     public BbrCongestionControl(final CongestionControlConfig config) {
-        lossThreshold = CongestionControlParameters.of(NAME, config, "loss_thresh")
+        lossThreshold = PluginParameters.of(NAME, config.parameters(), "loss_thresh")
             .number("loss_thresh", LOSS_THRESHOLD, 0.001, 0.5);
         mss = config.maxDatagramBytes();
         minPipeCwndBytes = Math.max(config.minimumWindowBytes(), 4L * mss);

@@ -1,5 +1,7 @@
 package io.longhaul.transport.cc;
 
+import io.longhaul.transport.util.PluginParameters;
+
 /**
  * CUBIC as specified in RFC 9438, with the window kept in bytes.
  *
@@ -58,7 +60,7 @@ public final class CubicCongestionControl implements CongestionControl {
     private long smoothedRttNs = -1;
 
     public CubicCongestionControl(final CongestionControlConfig config) {
-        CongestionControlParameters.of(NAME, config);
+        PluginParameters.of(NAME, config.parameters());
         maxDatagramBytes = config.maxDatagramBytes();
         minimumWindowBytes = config.minimumWindowBytes();
         cwndBytes = config.initialWindowBytes();

@@ -1,5 +1,7 @@
 package io.longhaul.transport.cc;
 
+import io.longhaul.transport.util.PluginParameters;
+
 /**
  * A delay-based controller after Swift (Kumar et al., "Swift: Delay is Simple and Effective for
  * Congestion Control in the Datacenter", SIGCOMM 2020), with TIMELY's hyperactive increase
@@ -70,7 +72,7 @@ public final class DelayCongestionControl implements CongestionControl {
     private int roundsWithoutDecrease;
 
     public DelayCongestionControl(final CongestionControlConfig config) {
-        final CongestionControlParameters p = CongestionControlParameters.of(NAME, config, "target", "ai", "beta", "max_mdf");
+        final PluginParameters p = PluginParameters.of(NAME, config.parameters(), "target", "ai", "beta", "max_mdf");
         configuredTargetNs = p.durationNs("target", -1, 1_000L, 1_000_000_000L);
         aiDatagrams = p.number("ai", DEFAULT_AI, 0.01, 1000);
         beta = p.number("beta", DEFAULT_BETA, 0.0, 1.0);

@@ -1,5 +1,7 @@
 package io.longhaul.transport.cc;
 
+import io.longhaul.transport.util.PluginParameters;
+
 /**
  * A constant rate and/or window for experiments: it ignores loss and delay entirely.
  *
@@ -32,7 +34,7 @@ public final class FixedCongestionControl implements CongestionControl {
     private long cwndBytes;
 
     public FixedCongestionControl(final CongestionControlConfig config) {
-        final CongestionControlParameters p = CongestionControlParameters.of(NAME, config, "rate", "window");
+        final PluginParameters p = PluginParameters.of(NAME, config.parameters(), "rate", "window");
         final boolean hasRate = p.has("rate");
         fixedWindow = p.has("window");
         initialWindowBytes = config.initialWindowBytes();

@@ -1,5 +1,7 @@
 package io.longhaul.transport.cc;
 
+import io.longhaul.transport.util.PluginParameters;
+
 /**
  * NewReno as specified for QUIC in RFC 9002 section 7 (with Appendix B's pseudocode): slow start,
  * congestion avoidance, one window reduction per recovery period, and a collapse to the minimum
@@ -38,7 +40,7 @@ public final class NewRenoCongestionControl implements CongestionControl {
     private long smoothedRttNs = -1;
 
     public NewRenoCongestionControl(final CongestionControlConfig config) {
-        CongestionControlParameters.of(NAME, config);
+        PluginParameters.of(NAME, config.parameters());
         maxDatagramBytes = config.maxDatagramBytes();
         minimumWindowBytes = config.minimumWindowBytes();
         cwndBytes = config.initialWindowBytes();

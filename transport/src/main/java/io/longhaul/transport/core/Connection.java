@@ -3,6 +3,10 @@ package io.longhaul.transport.core;
 import io.longhaul.transport.cc.CongestionControl;
 import io.longhaul.transport.cc.CongestionControlConfig;
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.path.PathScheduler;
+import io.longhaul.transport.path.PathSchedulerConfig;
+import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.path.PathSet;
 import io.longhaul.transport.protocol.AckFlyweight;
 import io.longhaul.transport.protocol.Bytes;
 import io.longhaul.transport.protocol.CloseFlyweight;
@@ -36,6 +40,9 @@ public final class Connection {
     /** Close code when the handshake never completed. */
     public static final int CLOSE_HANDSHAKE_TIMEOUT = 2;
 
+    /** Path events kept for {@link ConnectionStats#pathEvents()}; older ones are dropped. */
+    public static final int MAX_PATH_EVENTS = 256;
+
     /** Handshake retries double up to 2^3 times the first interval, so a slow peer is not starved. */
     private static final int MAX_HANDSHAKE_BACKOFF_EXPONENT = 3;
 
@@ -50,6 +57,10 @@ public final class Connection {
     private long peerId;
     private ConnectionState state;
     private final Path[] paths;
+    private final PathScheduler scheduler;
+    private final PathView pathView = new PathView();
+    private final CongestionControlConfig ccConfig;
+    private final ArrayDeque<PathEvent> pathEvents = new ArrayDeque<>();
     private int chunkSize;
     private long peerIdleTimeoutNs;
     private int peerMaxMessageBytes = Integer.MAX_VALUE;
@@ -77,7 +88,6 @@ public final class Connection {
     private final Long2ObjectHashMap<SendMessage> inProgress = new Long2ObjectHashMap<>();
     private final PriorityQueue<SendMessage> sendDeadlines = new PriorityQueue<>(BY_SEND_DEADLINE);
     private final RetransmitQueue retransmitQueue = new RetransmitQueue();
-    private int nextPath;
 
     // Receive side.
     private final Long2ObjectHashMap<ReceiveMessage> reassembly = new Long2ObjectHashMap<>();
@@ -94,7 +104,6 @@ public final class Connection {
     private int handshakeAttempts;
     private boolean acceptDue;
     private long lastReceiveNs;
-    private long lastActivityNs;
     private final long createdNs;
     private boolean closeDue;
     private long closeEndNs = Long.MAX_VALUE;
@@ -128,16 +137,18 @@ public final class Connection {
         this.peerIdleTimeoutNs = config.idleTimeoutNs();
         this.paths = new Path[pathCount];
         final int datagram = config.maxDatagramBytes();
-        final CongestionControlConfig ccConfig = new CongestionControlConfig(
+        this.ccConfig = new CongestionControlConfig(
             datagram, (long) config.initialWindowPackets() * datagram, 2L * datagram, java.util.Map.of());
         for (int i = 0; i < pathCount; i++) {
             final CongestionControl cc = CongestionControls.create(config.congestionControl(), ccConfig);
             paths[i] = new Path(i, pathAddresses == null || i >= pathAddresses.length ? null : pathAddresses[i], cc,
                 config.initialRttNs(), config.maxPacketsInFlight(), config.packetThreshold());
+            paths[i].lastActivityNs = nowNs;
         }
+        this.scheduler = PathSchedulers.create(config.pathScheduler(),
+            new PathSchedulerConfig(pathCount, datagram, localId, java.util.Map.of()));
         this.advertisedMaxData = config.receiveWindowBytes();
         this.lastReceiveNs = nowNs;
-        this.lastActivityNs = nowNs;
         this.createdNs = nowNs;
         this.handshakeDueNs = nowNs;
     }
@@ -225,7 +236,6 @@ public final class Connection {
         if (deadlineMode) {
             sendDeadlines.add(message);
         }
-        lastActivityNs = nowNs;
         return message.id;
     }
 
@@ -254,7 +264,8 @@ public final class Connection {
             list.add(p.stats());
         }
         return new ConnectionStats(localId, state, messagesSent, messagesDelivered, messagesExpired, messagesReceived,
-            bytesReceived, duplicateChunks, redundantRepairs, flowControlBlocked, reassemblyBytes, List.copyOf(list));
+            bytesReceived, duplicateChunks, redundantRepairs, flowControlBlocked, reassemblyBytes, List.copyOf(list),
+            config.pathScheduler(), List.copyOf(pathEvents));
     }
 
     /** @return messages sent and not yet completed. */
@@ -340,7 +351,10 @@ public final class Connection {
             final Path path = paths[pathId];
             path.packetsReceived++;
             path.bytesReceived += length;
-            path.remoteAddress = from;
+            path.lastActivityNs = nowNs;
+            if (type == PacketFlyweight.TYPE_DATA || type == PacketFlyweight.TYPE_PING || type == PacketFlyweight.TYPE_ACK) {
+                path.observeSource(from, type == PacketFlyweight.TYPE_ACK, PacketFlyweight.packetNumber(in, offset));
+            }
             lastReceiveNs = nowNs;
         }
         return result;
@@ -563,12 +577,16 @@ public final class Connection {
         final long rate = sent.endAck(path.rtt.minRttNs());
         if (sent.ackedBytes() > 0) {
             path.ptoCount = 0;
+            if (path.failed) {
+                reinstate(nowNs, path);
+            }
             path.cc.onAck(nowNs, path.ackSample.set(sent.ackedBytes(), sent.bytesInFlight(),
                 sent.largestNewlyAckedSentTimeNs(), sent.delivered(), sent.priorDelivered(), rate,
                 sent.sampleAppLimited(), latestRtt >= 0 ? path.rtt.latestRttNs() : -1, path.rtt.minRttNs(),
                 path.rtt.smoothedRttNs()));
         }
         path.adaptToReordering(config.timerGranularityNs());
+        scheduler.onAck(nowNs, path.id, sent.ackedBytes(), latestRtt, pathView);
         detectLosses(nowNs, path);
     }
 
@@ -579,6 +597,7 @@ public final class Connection {
         if (lost > 0) {
             path.cc.onLoss(nowNs, path.lossSample.set(sent.lostBytes(), lost, sent.largestLostSentTimeNs(),
                 sent.bytesInFlight(), sent.lostInflightAtSend(), false));
+            scheduler.onLoss(nowNs, path.id, lost, pathView);
         }
         sent.advanceBase(nowNs - 4 * path.rtt.smoothedRttNs());
     }
@@ -683,7 +702,8 @@ public final class Connection {
         }
         if (nowNs - lastReceiveNs >= peerIdleTimeoutNs) {
             final long silentMs = (nowNs - lastReceiveNs) / 1_000_000;
-            close(nowNs, CLOSE_IDLE_TIMEOUT, "idle timeout: nothing received from the peer for " + silentMs + " ms");
+            close(nowNs, CLOSE_IDLE_TIMEOUT, "idle timeout: nothing received from the peer for " + silentMs + " ms"
+                + failedPathsNote());
             return poll(nowNs, sink);
         }
         long next = lastReceiveNs + peerIdleTimeoutNs;
@@ -694,6 +714,11 @@ public final class Connection {
         next = Math.min(next, expireDeadlines(nowNs));
         for (final Path path : paths) {
             next = Math.min(next, runPathTimers(nowNs, path));
+        }
+        for (final Path path : paths) {
+            if (path.repathRequested) {
+                repath(nowNs, path, sink);
+            }
         }
         for (final Path path : paths) {
             next = Math.min(next, maybeSendAck(nowNs, path, sink));
@@ -781,18 +806,12 @@ public final class Connection {
         if (pto != Long.MAX_VALUE && nowNs - pto >= 0) {
             path.ptoCount++;
             path.ptoTotal++;
-            path.probesPending = 2;
-            if (path.ptoCount >= 2 && paths.length > 1) {
-                // The path has been silent for two probe timeouts: its oldest data may be stuck
-                // behind a dead return path, so let any path repair it.
-                final long oldest = sent.oldestInFlightWithData();
-                if (oldest >= 0) {
-                    final SendMessage m = sent.messageOf(oldest);
-                    final int chunk = sent.chunkOf(oldest);
-                    if (m.state == SendMessage.ACTIVE && !m.isAcked(chunk)) {
-                        retransmitQueue.push(m, chunk);
-                    }
-                }
+            if (path.failed) {
+                path.probesPending = 1;
+            } else if (paths.length > 1 && path.ptoCount >= config.pathFailurePtos()) {
+                fail(nowNs, path);
+            } else {
+                path.probesPending = 2;
             }
             return path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
         }
@@ -821,44 +840,41 @@ public final class Connection {
     }
 
     private long sendData(final long nowNs, final DatagramSink sink) {
-        final int n = paths.length;
         final int datagram = config.maxDatagramBytes();
         final boolean dataWaiting = !retransmitQueue.isEmpty() || !sendQueue.isEmpty();
-        long nextPace = Long.MAX_VALUE;
         while (true) {
-            Path chosen = null;
-            for (int i = 0; i < n; i++) {
-                final Path p = paths[(nextPath + i) % n];
-                if (!p.usable() || !p.sent.hasCapacity()) {
-                    continue;
+            final Path probe = probeDue();
+            if (probe != null) {
+                if (probe.failed || !sendNextChunk(nowNs, probe, sink)) {
+                    sendProbe(nowNs, probe, sink);
                 }
-                if (p.probesPending > 0) {
-                    chosen = p;
-                    break;
-                }
-                if (p.sent.bytesInFlight() + datagram > p.congestionWindow()) {
+                continue;
+            }
+            long nextPace = Long.MAX_VALUE;
+            for (final Path p : paths) {
+                if (!p.hasWindow(datagram)) {
                     p.pacer.release();
-                    continue;
-                }
-                if (!p.pacer.ready(nowNs)) {
+                } else if (!p.pacer.ready(nowNs)) {
                     if (dataWaiting) {
                         p.pacer.hold();
                     }
                     nextPace = Math.min(nextPace, p.pacerWakeNs());
-                    continue;
                 }
-                chosen = p;
-                break;
             }
-            if (chosen == null) {
+            final int pick = scheduler.pick(nowNs, pathView);
+            if (pick < 0) {
                 return nextPace;
             }
-            nextPath = (chosen.id + 1) % n;
+            if (pick >= paths.length || !paths[pick].hasWindow(datagram)) {
+                throw new IllegalStateException("path scheduler '" + config.pathScheduler() + "' picked path " + pick
+                    + ", which " + (pick >= paths.length ? "does not exist" : "has no congestion window")
+                    + "; a scheduler must return -1 or a path with window");
+            }
+            final Path chosen = paths[pick];
+            if (!chosen.pacer.ready(nowNs)) {
+                return Math.min(nextPace, chosen.pacerWakeNs());
+            }
             if (!sendNextChunk(nowNs, chosen, sink)) {
-                if (chosen.probesPending > 0) {
-                    sendProbe(nowNs, chosen, sink);
-                    continue;
-                }
                 for (final Path p : paths) {
                     p.sent.onAppLimited();
                     p.pacer.release();
@@ -866,6 +882,16 @@ public final class Connection {
                 return nextPace;
             }
         }
+    }
+
+    /** @return a path owing probes after a probe timeout (failed paths included), or null. */
+    private Path probeDue() {
+        for (final Path p : paths) {
+            if (p.probesPending > 0 && p.addressed() && p.sent.hasCapacity()) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** Sends the next repair or new chunk on {@code path}. @return false if there was nothing to send. */
@@ -904,9 +930,12 @@ public final class Connection {
         return false;
     }
 
-    /** A probe with nothing new to send: repeat the oldest data in flight on the path, or a PING. */
+    /**
+     * A probe with nothing new to send: repeat the oldest data in flight on the path, or a PING (a
+     * failed path carries PINGs only).
+     */
     private void sendProbe(final long nowNs, final Path path, final DatagramSink sink) {
-        final long pn = path.sent.oldestInFlightWithData();
+        final long pn = path.failed ? -1 : path.sent.oldestInFlightWithData();
         if (pn >= 0) {
             final SendMessage m = path.sent.messageOf(pn);
             final int chunk = path.sent.chunkOf(pn);
@@ -970,20 +999,178 @@ public final class Connection {
             path.probesPending--;
         }
         path.cc.onPacketSent(nowNs, length, path.sent.bytesInFlight());
-        lastActivityNs = nowNs;
+        path.lastActivityNs = nowNs;
+        scheduler.onSent(nowNs, path.id, length);
     }
 
+    /**
+     * Keeps every idle path alive, not only the first: a PING on each working path with nothing in
+     * flight and no traffic for a third of the idle timeout, so a path that died while idle is
+     * found (its PING times out) before the connection needs it.
+     */
     private long keepAlive(final long nowNs, final DatagramSink sink) {
         final long interval = peerIdleTimeoutNs / 3;
-        final Path path = paths[0];
-        if (!path.usable() || path.sent.packetsInFlight() > 0) {
-            return Long.MAX_VALUE;
+        long next = Long.MAX_VALUE;
+        for (final Path path : paths) {
+            if (!path.usable() || path.sent.packetsInFlight() > 0) {
+                continue;
+            }
+            final long due = path.lastActivityNs + interval;
+            if (nowNs - due >= 0) {
+                sendPing(nowNs, path, sink);
+                next = Math.min(next, nowNs + interval);
+            } else {
+                next = Math.min(next, due);
+            }
         }
-        final long due = Math.max(lastActivityNs, lastReceiveNs) + interval;
-        if (nowNs - due >= 0) {
-            sendPing(nowNs, path, sink);
-            return nowNs + interval;
+        return next;
+    }
+
+    // ------------------------------------------------------------------ path failure and re-pathing
+
+    /**
+     * Declares a path failed: every packet in flight on it is lost, its data goes to the repair
+     * queue (so the live paths carry it), and it is probed in the background from now on.
+     */
+    private void fail(final long nowNs, final Path path) {
+        path.failed = true;
+        path.failures++;
+        path.failedAtNs = nowNs;
+        path.pacer.release();
+        final int lost = path.sent.declareAllLost(recoveryListener);
+        path.probesPending = 1;
+        recordEvent(nowNs, path, PathEvent.Kind.FAILED, path.ptoCount + " probe timeouts; " + lost
+            + " packets in flight declared lost and repaired on the other paths");
+        scheduler.onPathStateChanged(nowNs, path.id, false, pathView);
+    }
+
+    /** A failed path answered: it carries data again, with a fresh congestion controller. */
+    private void reinstate(final long nowNs, final Path path) {
+        path.failed = false;
+        path.cc = CongestionControls.create(config.congestionControl(), ccConfig);
+        recordEvent(nowNs, path, PathEvent.Kind.REINSTATED, "answered a probe after "
+            + (nowNs - path.failedAtNs) / 1_000_000 + " ms");
+        scheduler.onPathStateChanged(nowNs, path.id, true, pathView);
+    }
+
+    private void repath(final long nowNs, final Path path, final DatagramSink sink) {
+        if (!path.addressed()) {
+            return;
         }
-        return due;
+        final Object moved = sink.repath(path.remoteAddress, path.id);
+        if (moved == null) {
+            return;
+        }
+        path.repathRequested = false;
+        recordEvent(nowNs, path, PathEvent.Kind.REPATHED, path.remoteAddress + " -> " + moved);
+        path.remoteAddress = moved;
+        path.pinnedAddress = moved;
+        path.repaths++;
+        if (path.failed) {
+            // Probe the new route now rather than at the failed path's backed-off probe timeout.
+            path.probesPending = Math.max(1, path.probesPending);
+            path.ptoCount = Math.min(path.ptoCount, config.pathFailurePtos());
+        }
+        scheduler.onRepathed(nowNs, path.id);
+    }
+
+    private void recordEvent(final long nowNs, final Path path, final PathEvent.Kind kind, final String detail) {
+        if (pathEvents.size() == MAX_PATH_EVENTS) {
+            pathEvents.poll();
+        }
+        pathEvents.add(new PathEvent(nowNs - createdNs, path.id, kind, detail));
+    }
+
+    /** @return for an idle-timeout message: which paths had been declared failed, and when. */
+    private String failedPathsNote() {
+        final StringBuilder sb = new StringBuilder();
+        for (final Path p : paths) {
+            if (p.failed) {
+                sb.append(sb.length() == 0 ? "; paths failed: " : ", ").append(p.id).append(" at ")
+                    .append(String.format(java.util.Locale.ROOT, "%.3fs", (p.failedAtNs - createdNs) / 1e9));
+            }
+        }
+        if (sb.length() > 0 && countFailed() == paths.length) {
+            sb.insert(0, "; all " + paths.length + " paths failed");
+        }
+        return sb.toString();
+    }
+
+    private int countFailed() {
+        int n = 0;
+        for (final Path p : paths) {
+            if (p.failed) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The scheduler's view of this connection's paths. */
+    private final class PathView implements PathSet {
+        @Override
+        public int count() {
+            return paths.length;
+        }
+
+        @Override
+        public boolean usable(final int path) {
+            return paths[path].usable();
+        }
+
+        @Override
+        public boolean hasWindow(final int path) {
+            return paths[path].hasWindow(config.maxDatagramBytes());
+        }
+
+        @Override
+        public long readyAtNs(final int path) {
+            return paths[path].pacer.readyAtNs();
+        }
+
+        @Override
+        public long congestionWindowBytes(final int path) {
+            return paths[path].cc.congestionWindowBytes();
+        }
+
+        @Override
+        public long bytesInFlight(final int path) {
+            return paths[path].sent.bytesInFlight();
+        }
+
+        @Override
+        public long smoothedRttNs(final int path) {
+            return paths[path].rtt.smoothedRttNs();
+        }
+
+        @Override
+        public long minRttNs(final int path) {
+            return paths[path].rtt.minRttNs();
+        }
+
+        @Override
+        public long deliveryRateBytesPerSecond(final int path) {
+            final Path p = paths[path];
+            final long rate = p.cc.pacingRateBytesPerSecond();
+            if (rate != CongestionControl.UNPACED && rate > 0) {
+                return rate;
+            }
+            return (long) (p.cc.congestionWindowBytes() * 1e9 / Math.max(1, p.rtt.smoothedRttNs()));
+        }
+
+        @Override
+        public long packetsSent(final int path) {
+            return paths[path].packetsSent;
+        }
+
+        @Override
+        public long lostPackets(final int path) {
+            return paths[path].sent.totalLostPackets();
+        }
+
+        @Override
+        public void repath(final int path) {
+            paths[path].repathRequested = true;
+        }
     }
 }

@@ -17,6 +17,9 @@ import java.util.List;
  * @param flowControlBlocked      times new data waited for the peer's receive window.
  * @param reassemblyBytes         bytes of reassembly buffers currently allocated.
  * @param paths                   per-path statistics.
+ * @param scheduler               the path scheduler's spec.
+ * @param pathEvents              path failures, reinstatements and re-paths, oldest first (the
+ *                                most recent {@value Connection#MAX_PATH_EVENTS}).
  */
 public record ConnectionStats(
     long localId,
@@ -30,7 +33,9 @@ public record ConnectionStats(
     long redundantRepairs,
     long flowControlBlocked,
     long reassemblyBytes,
-    List<PathStats> paths) {
+    List<PathStats> paths,
+    String scheduler,
+    List<PathEvent> pathEvents) {
 
     /** @return the sum of a counter over all paths. */
     public long sum(final java.util.function.ToLongFunction<PathStats> counter) {

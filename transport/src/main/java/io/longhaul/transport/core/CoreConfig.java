@@ -1,5 +1,6 @@
 package io.longhaul.transport.core;
 
+import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.protocol.DataFlyweight;
 
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,8 @@ public final class CoreConfig {
     private long receiveWindowBytes = 256L << 20;
     private int maxMessageBytes = DataFlyweight.MAX_MESSAGE_LENGTH;
     private String congestionControl = "bbr";
+    private String pathScheduler = PathSchedulers.DEFAULT;
+    private int pathFailurePtos = 3;
     private long initialRttNs = TimeUnit.MILLISECONDS.toNanos(100);
     private long maxAckDelayNs = TimeUnit.MILLISECONDS.toNanos(1);
     private int ackEveryPackets = 2;
@@ -77,6 +80,30 @@ public final class CoreConfig {
     /** Congestion control spec, for example {@code bbr} or {@code fixed:rate=1gbit}. */
     public CoreConfig congestionControl(final String value) {
         congestionControl = value;
+        return this;
+    }
+
+    public String pathScheduler() {
+        return pathScheduler;
+    }
+
+    /** The path scheduler spec ({@code spray}, {@code plb:rounds=3}, ...) every connection uses. */
+    public CoreConfig pathScheduler(final String value) {
+        pathScheduler = value;
+        return this;
+    }
+
+    public int pathFailurePtos() {
+        return pathFailurePtos;
+    }
+
+    /**
+     * Consecutive probe timeouts after which a path of a multipath connection is declared failed:
+     * its data in flight is repaired on the other paths and it is probed in the background until
+     * it answers. Default 3.
+     */
+    public CoreConfig pathFailurePtos(final int value) {
+        pathFailurePtos = value;
         return this;
     }
 
@@ -218,6 +245,8 @@ public final class CoreConfig {
         c.receiveWindowBytes = receiveWindowBytes;
         c.maxMessageBytes = maxMessageBytes;
         c.congestionControl = congestionControl;
+        c.pathScheduler = pathScheduler;
+        c.pathFailurePtos = pathFailurePtos;
         c.initialRttNs = initialRttNs;
         c.maxAckDelayNs = maxAckDelayNs;
         c.ackEveryPackets = ackEveryPackets;
@@ -259,6 +288,10 @@ public final class CoreConfig {
         range("pacingQuantumNs", pacingQuantumNs, 1_000, 100_000_000L);
         range("pacingMaxBurstNs", pacingMaxBurstNs, 1_000, 1_000_000_000L);
         range("initialWindowPackets", initialWindowPackets, 2, 1 << 16);
+        range("pathFailurePtos", pathFailurePtos, 1, 30);
+        if (pathScheduler == null || pathScheduler.isBlank()) {
+            throw new IllegalArgumentException("pathScheduler must name a scheduler");
+        }
         if (congestionControl == null || congestionControl.isBlank()) {
             throw new IllegalArgumentException("congestionControl must name an algorithm");
         }
@@ -274,7 +307,8 @@ public final class CoreConfig {
     @Override
     public String toString() {
         return "CoreConfig{maxPayloadBytes=" + maxPayloadBytes + ", receiveWindowBytes=" + receiveWindowBytes
-            + ", maxMessageBytes=" + maxMessageBytes + ", congestionControl=" + congestionControl + ", initialRttNs=" + initialRttNs
+            + ", maxMessageBytes=" + maxMessageBytes + ", congestionControl=" + congestionControl + ", pathScheduler=" + pathScheduler
+            + ", pathFailurePtos=" + pathFailurePtos + ", initialRttNs=" + initialRttNs
             + ", maxAckDelayNs=" + maxAckDelayNs + ", ackEveryPackets=" + ackEveryPackets
             + ", idleTimeoutNs=" + idleTimeoutNs + ", handshakeRetryNs=" + handshakeRetryNs
             + ", handshakeAttempts=" + handshakeAttempts + ", timerGranularityNs=" + timerGranularityNs

@@ -24,7 +24,8 @@ final class Path {
     final SentPacketTracker<SendMessage> sent;
     final ReceivedPacketTracker received = new ReceivedPacketTracker(4 * AckFlyweight.MAX_RANGES);
     final RttEstimator rtt;
-    final CongestionControl cc;
+    /** Replaced by a fresh controller when a failed path is reinstated (its old state describes a dead link). */
+    CongestionControl cc;
     final AckSample ackSample = new AckSample();
     final LossSample lossSample = new LossSample();
     final Pacer pacer = new Pacer();
@@ -35,6 +36,20 @@ final class Path {
     long spuriousSeen;
     int ptoCount;
     int probesPending;
+    /** Declared failed: carries no data, only background probes, until one is acknowledged. */
+    boolean failed;
+    /** A re-path the scheduler asked for, done on the next poll. */
+    boolean repathRequested;
+    /**
+     * After a re-path, the new address; until a packet arrives from it, packets arriving through the
+     * old one (stragglers) do not move the path back.
+     */
+    Object pinnedAddress;
+    /** Largest DATA/PING and ACK numbers received: only a packet newer than these moves the path's address. */
+    long largestDataNumber = -1;
+    long largestAckNumber = -1;
+    long lastActivityNs;
+    long failedAtNs;
 
     long packetsSent;
     long bytesSent;
@@ -44,6 +59,8 @@ final class Path {
     long acksSent;
     long acksReceived;
     long ptoTotal;
+    long failures;
+    long repaths;
 
     Path(final int id, final Object remoteAddress, final CongestionControl cc, final long initialRttNs,
          final int maxPacketsInFlight, final int packetThreshold) {
@@ -55,8 +72,45 @@ final class Path {
         this.sent = new SentPacketTracker<>(Math.min(1 << 12, maxPacketsInFlight), maxPacketsInFlight);
     }
 
-    boolean usable() {
+    /** @return whether the path has a peer address (it may still be failed). */
+    boolean addressed() {
         return remoteAddress != null;
+    }
+
+    /** @return whether the path may carry data: addressed and not failed. */
+    boolean usable() {
+        return remoteAddress != null && !failed;
+    }
+
+    /** @return whether the path may carry one more full datagram of data now, pacing aside. */
+    boolean hasWindow(final int datagramBytes) {
+        return usable() && sent.hasCapacity() && sent.bytesInFlight() + datagramBytes <= cc.congestionWindowBytes();
+    }
+
+    /**
+     * Takes a packet's source as the path's address if the packet is the newest of its kind seen on
+     * the path (so a reordered straggler from an old address does not move it back) and no re-path
+     * of this end is waiting for the peer to follow.
+     */
+    void observeSource(final Object from, final boolean ack, final long number) {
+        if (ack) {
+            if (number <= largestAckNumber) {
+                return;
+            }
+            largestAckNumber = number;
+        } else {
+            if (number <= largestDataNumber) {
+                return;
+            }
+            largestDataNumber = number;
+        }
+        if (pinnedAddress != null) {
+            if (!pinnedAddress.equals(from)) {
+                return;
+            }
+            pinnedAddress = null;
+        }
+        remoteAddress = from;
     }
 
     long congestionWindow() {
@@ -123,6 +177,7 @@ final class Path {
         return new PathStats(id, cc.name(), packetsSent, bytesSent, packetsReceived, bytesReceived,
             retransmittedPackets, sent.totalLostPackets(), sent.spuriousRetransmissions(), acksSent, acksReceived,
             rtt.minRttNs(), rtt.smoothedRttNs(), rtt.rttVarNs(), cc.congestionWindowBytes(),
-            cc.pacingRateBytesPerSecond(), sent.bytesInFlight(), ptoTotal, pacer.lostNs(), pacer.hostLimitedSends());
+            cc.pacingRateBytesPerSecond(), sent.bytesInFlight(), ptoTotal, pacer.lostNs(), pacer.hostLimitedSends(),
+            remoteAddress == null ? "unknown" : failed ? "failed" : "active", failures, repaths);
     }
 }

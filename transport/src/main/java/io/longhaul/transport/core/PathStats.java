@@ -24,6 +24,9 @@ package io.longhaul.transport.core;
  * @param pacerLostNs              pacing time lost because the host woke the sender later than the
  *                                 pacer's bucket could cover (see {@link io.longhaul.transport.path.Pacer}).
  * @param hostLimitedSends         sends after such a loss (their rate samples are application-limited).
+ * @param state                    {@code active}, {@code failed}, or {@code unknown} (peer address not learned yet).
+ * @param failures                 times the path was declared failed.
+ * @param repaths                  times the path moved to a fresh source port.
  */
 public record PathStats(
     int pathId,
@@ -45,5 +48,8 @@ public record PathStats(
     long bytesInFlight,
     long ptoCount,
     long pacerLostNs,
-    long hostLimitedSends) {
+    long hostLimitedSends,
+    String state,
+    long failures,
+    long repaths) {
 }

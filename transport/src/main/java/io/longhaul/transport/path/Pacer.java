@@ -80,6 +80,11 @@ public final class Pacer {
         return creditFromNs - nowNs <= leadNs;
     }
 
+    /** @return the earliest time {@link #ready} holds: the start of the current quantum's slot. */
+    public long readyAtNs() {
+        return creditFromNs - leadNs;
+    }
+
     /**
      * The sender has a packet and congestion-window room but this pacer holds it back; credit the
      * bucket loses from now until the next send is the host's fault.

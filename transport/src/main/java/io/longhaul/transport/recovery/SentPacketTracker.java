@@ -327,6 +327,35 @@ public final class SentPacketTracker<M> {
     }
 
     /**
+     * Declares every packet still in flight lost, as when its path is declared failed: their data
+     * goes to the listener for repair elsewhere, and nothing counts toward bytes in flight. A late
+     * ACK for one of them is counted as a spurious retransmission, as for any packet declared lost.
+     *
+     * @return the number of packets declared lost.
+     */
+    @SuppressWarnings("unchecked")
+    public int declareAllLost(final Listener<M> listener) {
+        int count = 0;
+        for (long pn = base; pn < nextPacketNumber; pn++) {
+            final int s = slot(pn);
+            if (state[s] != IN_FLIGHT) {
+                continue;
+            }
+            state[s] = LOST;
+            bytesInFlight -= bytes[s];
+            packetsInFlight--;
+            count++;
+            final Object m = message[s];
+            if (m != null) {
+                listener.onLost((M) m, chunk[s]);
+            }
+        }
+        totalLostPackets += count;
+        lossTimeNs = Long.MAX_VALUE;
+        return count;
+    }
+
+    /**
      * Forgets the oldest packets that need no more attention: acknowledged ones, and lost ones sent
      * before {@code forgetLostSentBeforeNs} (kept until then so that a late ACK for them is counted
      * as a spurious retransmission).
