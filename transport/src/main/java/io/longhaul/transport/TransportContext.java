@@ -1,6 +1,7 @@
 package io.longhaul.transport;
 
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.media.UdpDriver;
 import io.longhaul.transport.sim.LinkSpec;
@@ -41,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>{@link #acceptIncoming}</td><td>longhaul.acceptIncoming</td><td>true</td><td>boolean</td></tr>
  * <tr><td>{@link #congestionControl}</td><td>longhaul.cc</td><td>bbr</td><td>a registered name, e.g.
  * newreno, cubic, bbr, delay, fixed:rate=1gbit</td></tr>
+ * <tr><td>{@link #scheduler}</td><td>longhaul.scheduler</td><td>spray</td><td>a registered path
+ * scheduler, e.g. spray, weighted:by=rate, minrtt, flowlet, plb, single</td></tr>
  * <tr><td>{@link #maxPayloadBytes}</td><td>longhaul.maxPayload</td><td>fits 1500 MTU</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #receiveWindowBytes}</td><td>longhaul.receiveWindow</td><td>256M</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #idleTimeoutNs}</td><td>longhaul.idleTimeout</td><td>30s</td><td>see CoreConfig</td></tr>
@@ -136,6 +139,9 @@ public final class TransportContext {
         if ((v = prop("cc")) != null) {
             coreConfig.congestionControl(v);
         }
+        if ((v = prop("scheduler")) != null) {
+            coreConfig.pathScheduler(v);
+        }
         if ((v = prop("maxPayload")) != null) {
             coreConfig.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, Units.parseSizeBytes(PREFIX + "maxPayload", v)));
         }
@@ -217,6 +223,11 @@ public final class TransportContext {
             CongestionControls.validate(coreConfig.congestionControl());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("congestionControl: " + e.getMessage(), e);
+        }
+        try {
+            PathSchedulers.validate(coreConfig.pathScheduler());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("scheduler: " + e.getMessage(), e);
         }
         if (ioMode == IoMode.EPOLL && !UdpDriver.epollAvailable()) {
             throw new IllegalArgumentException("ioMode = epoll, but epoll is not available here ("
@@ -478,6 +489,17 @@ public final class TransportContext {
 
     public TransportContext congestionControl(final String value) {
         coreConfig.congestionControl(value);
+        return this;
+    }
+
+    /** Shortcut for {@code coreConfig().pathScheduler()}. */
+    public String scheduler() {
+        return coreConfig.pathScheduler();
+    }
+
+    /** The path scheduler of every connection, e.g. {@code spray} or {@code plb:rounds=3}. */
+    public TransportContext scheduler(final String value) {
+        coreConfig.pathScheduler(value);
         return this;
     }
 

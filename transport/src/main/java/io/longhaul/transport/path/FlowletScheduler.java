@@ -56,7 +56,7 @@ public final class FlowletScheduler implements PathScheduler {
             chosen = Paths.firstReady(nowNs, paths, 0);
         }
         if (chosen >= 0) {
-            if (chosen != current) {
+            if (current >= 0 && chosen != current) {
                 switches++;
             }
             current = chosen;

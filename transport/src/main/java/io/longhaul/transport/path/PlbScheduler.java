@@ -35,6 +35,7 @@ public final class PlbScheduler implements PathScheduler {
     private final long[] roundMinRttNs;
     private final int[] congestedRounds;
     private final long[] pausedUntilNs;
+    private final boolean[] paused;
     private long repathRequests;
 
     public PlbScheduler(final PathSchedulerConfig config) {
@@ -51,9 +52,9 @@ public final class PlbScheduler implements PathScheduler {
         roundMinRttNs = new long[n];
         congestedRounds = new int[n];
         pausedUntilNs = new long[n];
+        paused = new boolean[n];
         Arrays.fill(roundStartNs, Long.MIN_VALUE);
         Arrays.fill(roundMinRttNs, Long.MAX_VALUE);
-        Arrays.fill(pausedUntilNs, Long.MIN_VALUE);
     }
 
     @Override
@@ -84,7 +85,7 @@ public final class PlbScheduler implements PathScheduler {
         } else if (sent > 0) {
             congestedRounds[path] = 0;
         }
-        if (congestedRounds[path] >= rounds && nowNs - pausedUntilNs[path] >= 0) {
+        if (congestedRounds[path] >= rounds && !(paused[path] && pausedUntilNs[path] - nowNs > 0)) {
             requestRepath(nowNs, path, paths);
         }
         startRound(nowNs, path, paths);
@@ -101,6 +102,7 @@ public final class PlbScheduler implements PathScheduler {
         paths.repath(path);
         repathRequests++;
         congestedRounds[path] = 0;
+        paused[path] = true;
         pausedUntilNs[path] = nowNs + pauseRounds * Math.max(1, paths.smoothedRttNs(path));
     }
 
