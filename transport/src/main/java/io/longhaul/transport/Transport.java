@@ -154,7 +154,86 @@ public final class Transport implements AutoCloseable {
      * @throws IllegalStateException naming the peer if it does not answer in time.
      */
     public Session connect(final InetSocketAddress remote, final int paths) {
-        final CompletableFuture<Session> future = connectAsync(remote, paths);
+        if (paths < 1 || paths > TransportContext.MAX_PATHS) {
+            throw new IllegalArgumentException("paths = " + paths + " is out of range; accepted: [1, " + TransportContext.MAX_PATHS + "]");
+        }
+        return connect(java.util.Collections.nCopies(paths, new PathAddress(null, remote)));
+    }
+
+    /**
+     * One path's addresses for {@link #connect(List)}: on multi-homed hosts each path may leave
+     * from its own local address and go to its own remote address, so paths take disjoint routes.
+     *
+     * @param local  the local address to send from (port 0 for any), or null for this transport's
+     *               address; every path but one sending from the transport's own socket gets its
+     *               own socket, hence its own source port.
+     * @param remote the peer's address for this path.
+     */
+    public record PathAddress(InetSocketAddress local, InetSocketAddress remote) {
+        public PathAddress {
+            java.util.Objects.requireNonNull(remote, "remote");
+        }
+
+        /**
+         * Parses {@code LOCAL[=REMOTE[:PORT]],...}, one entry per path, as {@code --path-addrs}
+         * takes it: {@code 10.0.0.1=10.1.0.1,10.0.0.2=10.1.0.2:9001}. A missing remote is
+         * {@code target}; a remote without a port takes {@code target}'s port.
+         *
+         * @throws IllegalArgumentException naming the entry that is malformed or does not resolve.
+         */
+        public static List<PathAddress> parseList(final String text, final InetSocketAddress target) {
+            final List<PathAddress> result = new ArrayList<>();
+            for (final String raw : text.split(",", -1)) {
+                final String entry = raw.trim();
+                final int eq = entry.indexOf('=');
+                final String local = (eq < 0 ? entry : entry.substring(0, eq)).trim();
+                final String remote = eq < 0 ? "" : entry.substring(eq + 1).trim();
+                if (local.isEmpty()) {
+                    throw new IllegalArgumentException("path address '" + raw + "' has no local address; expected LOCAL[=REMOTE[:PORT]]");
+                }
+                final InetSocketAddress remoteAddress;
+                if (remote.isEmpty()) {
+                    remoteAddress = target;
+                } else {
+                    final int colon = remote.lastIndexOf(':');
+                    final boolean hasPort = colon > 0 && remote.indexOf(':') == colon;
+                    final int port;
+                    try {
+                        port = hasPort ? Integer.parseInt(remote.substring(colon + 1)) : target.getPort();
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("path address '" + raw + "': bad port; expected LOCAL[=REMOTE[:PORT]]");
+                    }
+                    remoteAddress = new InetSocketAddress(hasPort ? remote.substring(0, colon) : remote, port);
+                }
+                final InetSocketAddress localAddress = new InetSocketAddress(local, 0);
+                if (localAddress.isUnresolved() || remoteAddress.isUnresolved()) {
+                    throw new IllegalArgumentException("path address '" + raw + "' does not resolve");
+                }
+                result.add(new PathAddress(localAddress, remoteAddress));
+            }
+            if (result.size() > TransportContext.MAX_PATHS) {
+                throw new IllegalArgumentException(result.size() + " path addresses; at most " + TransportContext.MAX_PATHS);
+            }
+            return result;
+        }
+    }
+
+    /** Opens a session without waiting; the future completes once the handshake completed. */
+    public CompletableFuture<Session> connectAsync(final InetSocketAddress remote, final int paths) {
+        if (paths < 1 || paths > TransportContext.MAX_PATHS) {
+            throw new IllegalArgumentException("paths = " + paths + " is out of range; accepted: [1, " + TransportContext.MAX_PATHS + "]");
+        }
+        return connectAsync(java.util.Collections.nCopies(paths, new PathAddress(null, remote)));
+    }
+
+    /**
+     * Opens a session whose path i uses {@code paths.get(i)}, waiting up to the connect timeout.
+     * The handshake goes over path 0; the peer learns every other path's address from the first
+     * packet that arrives on it.
+     */
+    public Session connect(final List<PathAddress> paths) {
+        final CompletableFuture<Session> future = connectAsync(paths);
+        final InetSocketAddress remote = paths.get(0).remote();
         try {
             return future.get(context.connectTimeoutNs(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -171,22 +250,32 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    /** Opens a session without waiting; the future completes once the handshake completed. */
-    public CompletableFuture<Session> connectAsync(final InetSocketAddress remote, final int paths) {
+    /** Opens a session over the given per-path addresses without waiting. @see #connect(List) */
+    public CompletableFuture<Session> connectAsync(final List<PathAddress> pathAddresses) {
+        final int paths = pathAddresses.size();
         if (paths < 1 || paths > TransportContext.MAX_PATHS) {
             throw new IllegalArgumentException("paths = " + paths + " is out of range; accepted: [1, " + TransportContext.MAX_PATHS + "]");
         }
-        if (remote.isUnresolved()) {
-            throw new IllegalArgumentException("cannot resolve " + remote);
+        for (final PathAddress a : pathAddresses) {
+            if (a.remote().isUnresolved()) {
+                throw new IllegalArgumentException("cannot resolve " + a.remote());
+            }
+            if (a.local() != null && a.local().isUnresolved()) {
+                throw new IllegalArgumentException("cannot resolve local address " + a.local());
+            }
         }
+        final InetSocketAddress remote = pathAddresses.get(0).remote();
         final Session session = new Session(this, true, paths, remote);
         if (closed) {
             session.established().completeExceptionally(new SessionClosedException("transport is closed"));
             return session.established();
         }
+        // Path 0 uses this transport's socket unless it names its own local address.
+        final boolean ownFirst = pathAddresses.get(0).local() != null;
         final List<CompletableFuture<Object>> opens = new ArrayList<>();
-        for (int i = 1; i < paths; i++) {
-            opens.add(driver.open(new InetSocketAddress(localAddress.getAddress(), 0)));
+        for (int i = ownFirst ? 0 : 1; i < paths; i++) {
+            final InetSocketAddress local = pathAddresses.get(i).local();
+            opens.add(driver.open(local != null ? local : new InetSocketAddress(localAddress.getAddress(), 0)));
         }
         CompletableFuture.allOf(opens.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, error) -> {
             final List<Object> ports = new ArrayList<>();
@@ -208,9 +297,9 @@ public final class Transport implements AutoCloseable {
                     return;
                 }
                 final Object[] routes = new Object[paths];
-                routes[0] = driver.route(primaryPort, remote);
-                for (int i = 1; i < paths; i++) {
-                    routes[i] = driver.route(ports.get(i - 1), remote);
+                for (int i = 0; i < paths; i++) {
+                    final Object port = ownFirst ? ports.get(i) : i == 0 ? primaryPort : ports.get(i - 1);
+                    routes[i] = driver.route(port, pathAddresses.get(i).remote());
                 }
                 final Connection c = driver.endpoint().connect(UdpDriver.nowNs(), routes);
                 session.attach(c, routes, ports);

@@ -217,4 +217,38 @@ class TransportTest {
             assertThat(receiver.errors).isEmpty();
         }
     }
+
+    @Test
+    @Timeout(30)
+    void shouldRunPathsFromDistinctLocalAddressesToDistinctRemoteAddresses() throws Exception {
+        final Receiver receiver = new Receiver();
+        // A multi-homed pair on loopback: 127.0.0.0/8 is all local, and a server bound to the
+        // wildcard address answers on each of them.
+        try (Transport server = Transport.open(context().bindAddress("0.0.0.0:0").messageHandler(receiver));
+             Transport client = Transport.open(context())) {
+            final int port = server.localAddress().getPort();
+            final Session session = client.connect(Transport.PathAddress.parseList("127.0.0.2, 127.0.0.3=127.0.0.4",
+                new InetSocketAddress("127.0.0.1", port)));
+            session.send(1, pattern(1, 8 << 20)).get(10, TimeUnit.SECONDS);
+            final List<InetSocketAddress> locals = session.localAddresses();
+            assertThat(locals).extracting(a -> a.getAddress().getHostAddress()).containsExactly("127.0.0.2", "127.0.0.3");
+            for (final PathStats p : session.stats().paths()) {
+                assertThat(p.packetsSent()).as("path %d carried data", p.pathId()).isGreaterThan(100);
+                assertThat(p.acksReceived()).as("path %d acknowledged", p.pathId()).isGreaterThan(10);
+            }
+            await(() -> receiver.messages == 1, 5_000, "message at the receiver");
+            assertThat(receiver.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldNameTheMalformedEntryOfAPathAddressList() {
+        final InetSocketAddress target = new InetSocketAddress("127.0.0.1", 9000);
+        assertThat(Transport.PathAddress.parseList("127.0.0.2=127.0.0.3:9001", target))
+            .containsExactly(new Transport.PathAddress(new InetSocketAddress("127.0.0.2", 0), new InetSocketAddress("127.0.0.3", 9001)));
+        assertThatThrownBy(() -> Transport.PathAddress.parseList("127.0.0.2,=127.0.0.3", target))
+            .hasMessageContaining("'=127.0.0.3' has no local address");
+        assertThatThrownBy(() -> Transport.PathAddress.parseList("127.0.0.2=127.0.0.3:http", target))
+            .hasMessageContaining("bad port");
+    }
 }
