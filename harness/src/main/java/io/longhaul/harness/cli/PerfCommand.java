@@ -10,8 +10,10 @@ import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.core.ConnectionStats;
 import io.longhaul.transport.core.MissingRanges;
+import io.longhaul.transport.core.PathEvent;
 import io.longhaul.transport.core.PathStats;
 import io.longhaul.transport.core.SendStatus;
+import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 import org.HdrHistogram.Histogram;
@@ -24,7 +26,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,6 +79,16 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--cc", paramLabel = "NAME", defaultValue = "bbr",
         description = "Congestion control (default ${DEFAULT-VALUE}): newreno, cubic, bbr, delay, fixed:rate=RATE, or a plug-in's name. e.g. --cc cubic")
     private String cc;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = PathSchedulers.DEFAULT,
+        description = "Path scheduler for --paths > 1 (default ${DEFAULT-VALUE}): spray, weighted, minrtt, flowlet, plb, single, "
+            + "or a plug-in's name, with :key=value parameters. e.g. --scheduler plb")
+    private String scheduler;
+
+    @Option(names = "--path-addrs", paramLabel = "LIST",
+        description = "Multi-homed paths: one LOCAL[=REMOTE[:PORT]] per path, comma-separated (overrides --paths), "
+            + "e.g. --path-addrs 10.0.0.1=10.1.0.1,10.0.0.2=10.1.0.2. A missing remote is the --client address.")
+    private String pathAddrs;
 
     @Option(names = {"-l", "--size"}, paramLabel = "BYTES", defaultValue = "4M",
         description = "Message size (default ${DEFAULT-VALUE}); B, K, M, G suffixes, e.g. --size 64K.")
@@ -199,6 +213,14 @@ final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw bad("--cc: " + e.getMessage());
             }
+            try {
+                PathSchedulers.validate(scheduler);
+            } catch (IllegalArgumentException e) {
+                throw bad("--scheduler: " + e.getMessage());
+            }
+            if (pathAddrs != null && client == null) {
+                throw bad("--path-addrs needs --client (multi-homed paths go to a remote server)");
+            }
             final IoMode mode;
             try {
                 mode = IoMode.valueOf(io.toUpperCase(java.util.Locale.ROOT));
@@ -208,6 +230,13 @@ final class PerfCommand implements Callable<Integer> {
             InetSocketAddress remote = null;
             if (client != null) {
                 remote = parseAddress("--client", client);
+                if (pathAddrs != null) {
+                    try {
+                        paths = Transport.PathAddress.parseList(pathAddrs, remote).size();
+                    } catch (IllegalArgumentException e) {
+                        throw bad("--path-addrs: " + e.getMessage());
+                    }
+                }
             }
             if (bind != null) {
                 parseAddress("--bind", bind);
@@ -243,6 +272,7 @@ final class PerfCommand implements Callable<Integer> {
         return new TransportContext()
             .bindAddress(bindAddress)
             .congestionControl(cc)
+            .scheduler(scheduler)
             .link(s.link())
             .linkSeed(linkSeed)
             .ioMode(s.ioMode())
@@ -317,10 +347,12 @@ final class PerfCommand implements Callable<Integer> {
             }
             final String bindAddress = s.bind() != null ? s.bind() : isLocal ? "127.0.0.1:0" : "0.0.0.0:0";
             try (Transport sender = Transport.open(context(s, bindAddress, seed).threadName("longhaul-tx"))) {
-                out.printf("longhaul perf %s -> %s, io %s, cc %s, paths %d, size %s, link %s%n", sender.localAddress(), target,
-                    sender.ioMode(), cc, paths, Units.formatSize(s.sizeBytes()), describe(s.link()));
+                out.printf("longhaul perf %s -> %s, io %s, cc %s, paths %d%s, size %s, link %s%n", sender.localAddress(), target,
+                    sender.ioMode(), cc, paths, paths > 1 ? " (" + scheduler + ")" : "", Units.formatSize(s.sizeBytes()),
+                    describe(s.link()));
                 out.flush();
-                final Session session = sender.connect(target, paths);
+                final Session session = pathAddrs != null ? sender.connect(Transport.PathAddress.parseList(pathAddrs, target))
+                    : sender.connect(target, paths);
                 final Result result = transfer(s, session);
                 report(s, result, sender, receiverTransport);
                 session.close("perf done");
@@ -492,6 +524,17 @@ final class PerfCommand implements Callable<Integer> {
             out.printf("pacer: %s of sending time lost to wake-ups later than its bucket covers (%d times; "
                 + "those rate samples were marked application-limited)%n", Units.formatDuration(pacerLostNs), hostLimited);
         }
+        if (r.last != null && r.last.paths().size() > 1) {
+            final long total = Math.max(1, r.last.sum(PathStats::bytesSent));
+            for (final PathStats p : r.last.paths()) {
+                out.printf(Locale.ROOT, "path %2d  %-7s %5.1f%% of bytes  %9d pkts  lost %7d  rtt %8s  failures %d  repaths %d%n",
+                    p.pathId(), p.state(), 100.0 * p.bytesSent() / total, p.packetsSent(), p.lostPackets(),
+                    Units.formatDuration(p.smoothedRttNs()), p.failures(), p.repaths());
+            }
+            for (final PathEvent e : r.last.pathEvents()) {
+                out.println("  " + e);
+            }
+        }
         if (r.abandoned > 0) {
             out.printf("%d messages still outstanding 2 s after the end were abandoned (not counted)%n", r.abandoned);
         }
@@ -525,6 +568,33 @@ final class PerfCommand implements Callable<Integer> {
             m.put("cc", cc);
             m.put("link", s.link().isPerfect() ? "none" : s.link().toString());
             m.put("paths", paths);
+            m.put("scheduler", scheduler);
+            if (r.last != null) {
+                final List<Map<String, Object>> perPath = new ArrayList<>();
+                for (final PathStats p : r.last.paths()) {
+                    final Map<String, Object> pm = new LinkedHashMap<>();
+                    pm.put("path", p.pathId());
+                    pm.put("state", p.state());
+                    pm.put("bytes_sent", p.bytesSent());
+                    pm.put("packets_sent", p.packetsSent());
+                    pm.put("lost_packets", p.lostPackets());
+                    pm.put("srtt_us", p.smoothedRttNs() / 1_000);
+                    pm.put("failures", p.failures());
+                    pm.put("repaths", p.repaths());
+                    perPath.add(pm);
+                }
+                m.put("per_path", perPath);
+                final List<Map<String, Object>> events = new ArrayList<>();
+                for (final PathEvent e : r.last.pathEvents()) {
+                    final Map<String, Object> em = new LinkedHashMap<>();
+                    em.put("t_seconds", e.atNs() / 1e9);
+                    em.put("path", e.pathId());
+                    em.put("event", e.kind().name().toLowerCase(Locale.ROOT));
+                    em.put("detail", e.detail());
+                    events.add(em);
+                }
+                m.put("path_events", events);
+            }
             m.put("message_bytes", s.sizeBytes());
             m.put("io", sender.ioMode());
             m.put("seed", seed);
