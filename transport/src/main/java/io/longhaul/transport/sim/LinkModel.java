@@ -43,7 +43,9 @@ public final class LinkModel {
         /** Lost by the loss model ({@code loss} or {@code burst}). */
         LOSS,
         /** Tail-dropped: the bottleneck queue was full. */
-        QUEUE_FULL
+        QUEUE_FULL,
+        /** Dropped because the link was down (a failed link of an {@link EcmpFabric}; never by a lone LinkModel). */
+        LINK_DOWN
     }
 
     /**
@@ -103,7 +105,7 @@ public final class LinkModel {
             return reordered;
         }
 
-        private void drop(final DropReason reason) {
+        void drop(final DropReason reason) {
             dropReason = reason;
             deliverAtNs = -1;
             duplicateDeliverAtNs = -1;
@@ -123,22 +125,23 @@ public final class LinkModel {
         }
     }
 
-    private final LinkSpec spec;
     private final long seed;
     private final SplittableRandom random;
-    private final LossModel loss;
-    private final long delayNs;
-    private final long jitterNs;
-    private final long rateBitsPerSecond;
-    private final long queueBytes;
-    private final int queuePackets;
-    private final double duplicateProbability;
-    private final double corruptProbability;
-    private final double reorderProbability;
-    private final long reorderGapNs;
+    // The parameters below change only through reconfigure(); the state further down survives it.
+    private LinkSpec spec;
+    private LossModel loss;
+    private long delayNs;
+    private long jitterNs;
+    private long rateBitsPerSecond;
+    private long queueBytes;
+    private int queuePackets;
+    private double duplicateProbability;
+    private double corruptProbability;
+    private double reorderProbability;
+    private long reorderGapNs;
 
     /** Serialization end times of the packets in a packet-counted queue (ring buffer); null otherwise. */
-    private final long[] queueFinishNs;
+    private long[] queueFinishNs;
     private int queueHead;
     private int queueSize;
 
@@ -164,20 +167,61 @@ public final class LinkModel {
 
     /** A link seeded with {@code seed} instead of the spec's seed. */
     public LinkModel(final LinkSpec spec, final long seed) {
-        this.spec = spec;
         this.seed = seed;
         this.random = new SplittableRandom(seed);
-        this.loss = LossModel.of(spec);
-        this.delayNs = spec.delayNs();
-        this.jitterNs = spec.jitterNs();
-        this.rateBitsPerSecond = spec.rateBitsPerSecond();
-        this.queueBytes = spec.queueBytes();
-        this.queuePackets = spec.queuePackets();
-        this.duplicateProbability = spec.duplicateProbability();
-        this.corruptProbability = spec.corruptProbability();
-        this.reorderProbability = spec.reorderProbability();
-        this.reorderGapNs = spec.reorderGapNs();
-        this.queueFinishNs = queuePackets > 0 ? new long[queuePackets] : null;
+        this.queueFinishNs = spec.queuePackets() > 0 ? new long[spec.queuePackets()] : null;
+        setParameters(spec);
+    }
+
+    private void setParameters(final LinkSpec newSpec) {
+        spec = newSpec;
+        loss = LossModel.of(newSpec);
+        delayNs = newSpec.delayNs();
+        jitterNs = newSpec.jitterNs();
+        rateBitsPerSecond = newSpec.rateBitsPerSecond();
+        queueBytes = newSpec.queueBytes();
+        queuePackets = newSpec.queuePackets();
+        duplicateProbability = newSpec.duplicateProbability();
+        corruptProbability = newSpec.corruptProbability();
+        reorderProbability = newSpec.reorderProbability();
+        reorderGapNs = newSpec.reorderGapNs();
+    }
+
+    /**
+     * Changes the link's parameters from now on (a degrading or recovering link), keeping its state:
+     * the datagrams already accepted keep their fates, the serializer stays busy until it was, so
+     * later datagrams queue behind them, and the in-order clamp holds across the change. The random
+     * generator continues (it is not reseeded); the loss model is the new spec's, so a
+     * Gilbert–Elliott chain restarts in its good state. Queue occupancy after the change is measured
+     * against the new limit: a byte-counted queue counts the backlog as the time the serializer is
+     * still busy, at the new rate; a packet-counted queue keeps the finish times of the newest
+     * packets it held (as many as the new limit), and starts empty when the old queue counted bytes.
+     * The spec's seed is ignored.
+     */
+    public void reconfigure(final LinkSpec newSpec) {
+        final long oldRate = rateBitsPerSecond;
+        final long[] oldRing = queueFinishNs;
+        final int oldHead = queueHead;
+        final int oldSize = queueSize;
+        setParameters(newSpec);
+        if (rateBitsPerSecond != oldRate) {
+            // The remainder is in units of the old rate; dropping it loses less than a nanosecond.
+            busyRemainder = 0;
+        }
+        if (queuePackets == 0) {
+            queueFinishNs = null;
+            queueHead = 0;
+            queueSize = 0;
+        } else if (oldRing == null || oldRing.length != queuePackets) {
+            final long[] ring = new long[queuePackets];
+            final int keep = oldRing == null ? 0 : Math.min(oldSize, queuePackets);
+            for (int i = 0; i < keep; i++) {
+                ring[i] = oldRing[(oldHead + oldSize - keep + i) % oldRing.length];
+            }
+            queueFinishNs = ring;
+            queueHead = 0;
+            queueSize = keep;
+        }
     }
 
     /**

@@ -381,9 +381,14 @@ public final class LinkSpec {
     }
 
     private static String suggestion(final String key) {
+        return suggestion(key, KEYS);
+    }
+
+    /** " (did you mean 'X'?)" for the candidate of {@code keys} (comma-separated) closest to {@code key}, or "". */
+    static String suggestion(final String key, final String keys) {
         String best = null;
         int bestDistance = 3;
-        for (final String candidate : KEYS.split(", ")) {
+        for (final String candidate : keys.split(", ")) {
             final int d = editDistance(key, candidate);
             if (d < bestDistance) {
                 bestDistance = d;
@@ -460,7 +465,7 @@ public final class LinkSpec {
         return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
-    private static String formatDuration(final long ns) {
+    static String formatDuration(final long ns) {
         if (ns == 0) {
             return "0ns";
         }
@@ -476,7 +481,7 @@ public final class LinkSpec {
         return ns + "ns";
     }
 
-    private static String formatRate(final long bits) {
+    static String formatRate(final long bits) {
         final long[] scales = {1_000_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
         final String[] names = {"tbit", "gbit", "mbit", "kbit"};
         for (int i = 0; i < scales.length; i++) {

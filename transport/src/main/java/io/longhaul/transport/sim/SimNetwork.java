@@ -21,8 +21,17 @@ import java.util.function.BooleanSupplier;
  * seconds and every run replays exactly from its seeds.
  *
  * <p>Datagrams from node A's path p to node B travel the link registered with
- * {@link #link(SimNode, SimNode, int, LinkSpec, LinkSpec)}; a datagram without a link is counted
- * in {@link #unrouted()} and dropped.
+ * {@link #link(SimNode, SimNode, int, LinkSpec, LinkSpec)}; without one, between the two sides of
+ * an ECMP fabric ({@link #fabric(List, List, FabricSpec)}), they cross the fabric's link their
+ * 4-tuple hashes to; a datagram with neither is counted in {@link #unrouted()} and dropped.
+ *
+ * <p>Ports. A node's endpoint gives every datagram a destination: a {@link SimAddress} (node,
+ * port), sent from the port equal to the path id, or a {@link SimRoute} (a {@code SimAddress} plus
+ * the local port to send from), as {@link DatagramSink#repath} hands out. The receiver sees the
+ * sender's {@code SimAddress(node, port)}; when the datagram arrived at one of the receiver's
+ * re-path ports (at or above {@link #FIRST_REPATH_PORT}), it sees a {@code SimRoute} of that address
+ * and the port it arrived at, so its replies leave from that port, as a real socket's would. Ports
+ * below {@value #FIRST_REPATH_PORT} are the path ports of plain addresses, seen as before.
  */
 public final class SimNetwork {
     /** Sees every datagram offered to a link and what the link did with it (for tests and traces). */
@@ -30,6 +39,11 @@ public final class SimNetwork {
     public interface Tap {
         void onOffered(long nowNs, SimAddress from, SimAddress to, ByteBuffer datagram, LinkModel.Fate fate);
     }
+
+    /** The first port {@link DatagramSink#repath} hands out on a node; lower ports are path ids. */
+    public static final int FIRST_REPATH_PORT = 1024;
+    /** The last port it hands out before counting again from {@link #FIRST_REPATH_PORT} (ports are 16-bit). */
+    public static final int LAST_REPATH_PORT = 65_535;
 
     private static final int KIND_DELIVER = 0;
     private static final int KIND_WAKE = 1;
@@ -42,7 +56,8 @@ public final class SimNetwork {
         final int kind;
         final SimNode node;
         final byte[] data;
-        final SimAddress from;
+        /** What the receiver sees as the source: a SimAddress, or a SimRoute naming its arrival port. */
+        final Object from;
         final Runnable action;
         /** The node's wake-up latency has been paid for this event (it was deferred once already). */
         final boolean woken;
@@ -50,12 +65,12 @@ public final class SimNetwork {
         final long dueNs;
 
         Event(final long timeNs, final long seq, final int kind, final SimNode node, final byte[] data,
-              final SimAddress from, final Runnable action) {
+              final Object from, final Runnable action) {
             this(timeNs, seq, kind, node, data, from, action, false, timeNs);
         }
 
         Event(final long timeNs, final long seq, final int kind, final SimNode node, final byte[] data,
-              final SimAddress from, final Runnable action, final boolean woken, final long dueNs) {
+              final Object from, final Runnable action, final boolean woken, final long dueNs) {
             this.dueNs = dueNs;
             this.timeNs = timeNs;
             this.seq = seq;
@@ -83,13 +98,46 @@ public final class SimNetwork {
         private long maxWakeLatenessNs;
         /** Datagrams that arrived while the node could not run, in arrival order (a RESUME is due while not empty). */
         private final ArrayDeque<Event> backlog = new ArrayDeque<>();
+        /** The next port {@link DatagramSink#repath} hands out. */
+        private int nextRepathPort = FIRST_REPATH_PORT;
 
         SimNode(final int index, final String name, final Endpoint endpoint, final MachineModel model) {
             this.index = index;
             this.name = name;
             this.endpoint = endpoint;
             this.machine = model.isIdeal() ? null : model.new State(nowNs, index);
-            this.sink = (remote, pathId, datagram) -> transmit(this, (SimAddress) remote, pathId, datagram);
+            this.sink = new DatagramSink() {
+                @Override
+                public void send(final Object remote, final int pathId, final ByteBuffer datagram) {
+                    transmit(SimNode.this, remote, pathId, datagram);
+                }
+
+                @Override
+                public Object repath(final Object remote, final int pathId) {
+                    return SimNode.this.repath(remote);
+                }
+            };
+        }
+
+        /**
+         * The sink this node's endpoint sends through. Its {@link DatagramSink#repath} answers a
+         * {@link SimRoute} to the same peer from a fresh local port of this node: ports count up
+         * from {@link #FIRST_REPATH_PORT}, one per call, deterministically (after
+         * {@link #LAST_REPATH_PORT} they start again).
+         */
+        public DatagramSink sink() {
+            return sink;
+        }
+
+        private Object repath(final Object remote) {
+            final SimAddress peer = remote instanceof SimRoute ? ((SimRoute) remote).remote()
+                : remote instanceof SimAddress ? (SimAddress) remote : null;
+            if (peer == null) {
+                return null;
+            }
+            final int port = nextRepathPort;
+            nextRepathPort = port == LAST_REPATH_PORT ? FIRST_REPATH_PORT : port + 1;
+            return new SimRoute(peer, port);
         }
 
         /** @return the machine this node runs on. */
@@ -145,6 +193,11 @@ public final class SimNetwork {
     });
     private final List<SimNode> nodes = new ArrayList<>();
     private final Map<Long, LinkModel> links = new HashMap<>();
+    private final List<EcmpFabric> fabrics = new ArrayList<>();
+    /** (from, to) node pair to fabric index × 2 + direction. */
+    private final Map<Long, Integer> fabricPairs = new HashMap<>();
+    /** Flow handles by packed 4-tuple (from node, from port, to node, to port; 16 bits each). */
+    private final Map<Long, EcmpFabric.Flow> fabricFlows = new HashMap<>();
     private final LinkModel.Fate fate = new LinkModel.Fate();
     private long nowNs;
     private long seq;
@@ -186,6 +239,90 @@ public final class SimNetwork {
         return ((long) from << 36) | ((long) to << 8) | pathId;
     }
 
+    /**
+     * Joins {@code sideA} and {@code sideB} by an ECMP fabric: datagrams between a node of A and a
+     * node of B (either way) for which no {@link #link} is registered cross {@code spec}'s links, each
+     * flow on the link its 4-tuple (from node, from port, to node, to port) hashes to
+     * ({@link EcmpFabric#linkFor(SimAddress, SimAddress)}); A → B is direction 0, B → A direction 1.
+     * Each node is a host with its own NIC when the spec has {@code nic=}. Event times count from
+     * virtual time 0. Explicit links keep working and take precedence.
+     *
+     * @throws IllegalArgumentException if a side is empty, the sides overlap, a node is another
+     *                                  network's, or a pair of nodes is already joined by a fabric.
+     */
+    public SimNetwork fabric(final List<SimNode> sideA, final List<SimNode> sideB, final FabricSpec spec) {
+        if (sideA.isEmpty() || sideB.isEmpty()) {
+            throw new IllegalArgumentException("fabric: both sides need at least one node (got " + sideA.size() + " and " + sideB.size() + ")");
+        }
+        for (final SimNode n : sideA) {
+            checkOwnNode(n);
+            if (sideB.contains(n)) {
+                throw new IllegalArgumentException("fabric: node " + n + " is on both sides");
+            }
+        }
+        for (final SimNode n : sideB) {
+            checkOwnNode(n);
+        }
+        for (final SimNode a : sideA) {
+            for (final SimNode b : sideB) {
+                if (fabricPairs.containsKey(pair(a.index, b.index))) {
+                    throw new IllegalArgumentException("fabric: nodes " + a + " and " + b + " are already joined by a fabric");
+                }
+            }
+        }
+        final int index = fabrics.size();
+        fabrics.add(new EcmpFabric(spec, 2, 0));
+        for (final SimNode a : sideA) {
+            for (final SimNode b : sideB) {
+                fabricPairs.put(pair(a.index, b.index), 2 * index);
+                fabricPairs.put(pair(b.index, a.index), 2 * index + 1);
+            }
+        }
+        return this;
+    }
+
+    private void checkOwnNode(final SimNode n) {
+        if (n.index >= nodes.size() || nodes.get(n.index) != n) {
+            throw new IllegalArgumentException("fabric: node " + n + " is not a node of this network");
+        }
+        if (n.index > 0xFFFF) {
+            throw new IllegalArgumentException("fabric: node " + n + " has an index above 65535; a fabric joins nodes 0 to 65535");
+        }
+    }
+
+    private static long pair(final int from, final int to) {
+        return ((long) from << 32) | (to & 0xFFFFFFFFL);
+    }
+
+    /** @return the fabrics, in the order they were added. */
+    public List<EcmpFabric> fabrics() {
+        return List.copyOf(fabrics);
+    }
+
+    /** @return the fabric that carries datagrams between {@code a} and {@code b}, or null. */
+    public EcmpFabric fabricBetween(final SimNode a, final SimNode b) {
+        final Integer f = fabricPairs.get(pair(a.index, b.index));
+        return f == null ? null : fabrics.get(f >> 1);
+    }
+
+    /** The flow handle of a datagram from (source, fromPort) to {@code to}, or null if no fabric joins them. */
+    private EcmpFabric.Flow fabricFlow(final SimNode source, final int fromPort, final SimAddress to) {
+        if (fabricPairs.isEmpty()) {
+            return null;
+        }
+        final Integer f = fabricPairs.get(pair(source.index, to.node()));
+        if (f == null) {
+            return null;
+        }
+        final long id = ((long) source.index << 48) | ((long) (fromPort & 0xFFFF) << 32) | ((long) to.node() << 16) | (to.path() & 0xFFFF);
+        EcmpFabric.Flow flow = fabricFlows.get(id);
+        if (flow == null) {
+            flow = fabrics.get(f >> 1).flow(f & 1, new SimAddress(source.index, fromPort & 0xFFFF), new SimAddress(to.node(), to.path() & 0xFFFF));
+            fabricFlows.put(id, flow);
+        }
+        return flow;
+    }
+
     /** Observes every datagram offered to a link. */
     public SimNetwork tap(final Tap value) {
         tap = value;
@@ -202,17 +339,27 @@ public final class SimNetwork {
         pollNode(node);
     }
 
-    private void transmit(final SimNode source, final SimAddress to, final int pathId, final ByteBuffer datagram) {
-        final LinkModel link = to == null || to.node() < 0 || to.node() >= nodes.size() ? null
-            : links.get(key(source.index, to.node(), pathId));
-        if (link == null) {
+    private void transmit(final SimNode source, final Object remote, final int pathId, final ByteBuffer datagram) {
+        final SimAddress to;
+        final int fromPort;
+        if (remote instanceof SimRoute) {
+            to = ((SimRoute) remote).remote();
+            fromPort = ((SimRoute) remote).localPort();
+        } else {
+            to = remote instanceof SimAddress ? (SimAddress) remote : null;
+            fromPort = pathId;
+        }
+        final boolean known = to != null && to.node() >= 0 && to.node() < nodes.size();
+        final LinkModel link = known ? links.get(key(source.index, to.node(), pathId)) : null;
+        final EcmpFabric.Flow flow = known && link == null ? fabricFlow(source, fromPort, to) : null;
+        if (link == null && flow == null) {
             unrouted++;
             return;
         }
         final int length = datagram.remaining();
         final long atNs = source.machine == null ? nowNs : (source.txNs = source.machine.charge(source.txNs));
-        final boolean delivered = link.offer(atNs, length, fate);
-        final SimAddress from = new SimAddress(source.index, pathId);
+        final boolean delivered = link != null ? link.offer(atNs, length, fate) : flow.owner.offer(atNs, flow, length, fate);
+        final SimAddress from = new SimAddress(source.index, fromPort);
         if (tap != null) {
             tap.onOffered(atNs, from, to, datagram.duplicate(), fate);
         }
@@ -220,15 +367,16 @@ public final class SimNetwork {
             return;
         }
         final SimNode target = nodes.get(to.node());
+        final Object seen = to.path() >= FIRST_REPATH_PORT ? new SimRoute(from, to.path()) : from;
         final byte[] copy = new byte[length];
         datagram.duplicate().get(copy);
         if (fate.duplicated()) {
-            events.add(new Event(fate.duplicateDeliverAtNs(), seq++, KIND_DELIVER, target, copy.clone(), from, null));
+            events.add(new Event(fate.duplicateDeliverAtNs(), seq++, KIND_DELIVER, target, copy.clone(), seen, null));
         }
         if (fate.corrupted() && length > 0) {
             copy[fate.corruptByteIndex() % length] ^= (byte) fate.corruptBitMask();
         }
-        events.add(new Event(fate.deliverAtNs(), seq++, KIND_DELIVER, target, copy, from, null));
+        events.add(new Event(fate.deliverAtNs(), seq++, KIND_DELIVER, target, copy, seen, null));
     }
 
     /** Polls {@code node} now, or when its CPU is free if it is still catching up (its clock never goes back). */
