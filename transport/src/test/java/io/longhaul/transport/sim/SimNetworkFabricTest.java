@@ -223,7 +223,8 @@ class SimNetworkFabricTest {
         final int failed = probe.fabric().linkFor(probe.a0.address(0), probe.b0.address(0));
         final TwoByTwo t = new TwoByTwo(seed, base + ",fail=" + failed + "@20ms+300ms");
         final Connection c = t.a0.endpoint().connect(0, t.b0.addresses(4));
-        final int size = 4 << 20;
+        // Long enough to outlast the outage and the failed path's backed-off background probes.
+        final int size = 48 << 20;
         c.send(0, 3, payload(seed, 3, size));
         t.net.wake(t.a0);
         final long[] deliveredWhenBack = {-1};
@@ -235,7 +236,9 @@ class SimNetworkFabricTest {
         final EcmpFabric.LinkCounters down = t.fabric().counters().link(0, failed);
         assertThat(down.failureDrops()).as("the failed link blackholed path 0").isPositive();
         assertThat(deliveredWhenBack[0]).as("the transfer outlived the outage").isNotNegative();
-        assertThat(down.delivered()).as("the link carried path 0 again once back").isGreaterThan(deliveredWhenBack[0]);
+        assertThat(c.stats().pathEvents()).extracting(e -> e.pathId() + " " + e.kind())
+            .as("path 0 was declared failed in the outage and reinstated after it").containsSubsequence("0 FAILED", "0 REINSTATED");
+        assertThat(down.delivered()).as("the link carried path 0 again once back").isGreaterThan(deliveredWhenBack[0] + 1000);
         assertThat(t.events[0].closes).isEmpty();
     }
 
