@@ -7,6 +7,8 @@ import io.longhaul.transport.core.DropReason;
 import io.longhaul.transport.core.MissingRanges;
 import io.longhaul.transport.core.SendStatus;
 import io.longhaul.transport.media.UdpDriver;
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 
 import java.net.InetSocketAddress;
@@ -68,6 +70,7 @@ public final class Transport implements AutoCloseable {
     private final Semaphore permits;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final LinkSpec link;
+    private final FabricSpec fabric;
     private volatile boolean closed;
 
     private Transport(final TransportContext context) {
@@ -78,11 +81,12 @@ public final class Transport implements AutoCloseable {
         core.connectionIdSeed(new SecureRandom().nextLong());
         final LinkSpec spec = context.resolvedLink();
         this.link = spec;
+        this.fabric = context.resolvedFabric();
         final UdpDriver.Settings settings = new UdpDriver.Settings(
             context.resolvedIoMode() == IoMode.EPOLL, context.gso(), context.gro(),
             (int) context.socketBufferBytes(), core.maxDatagramBytes(), context.receiveBatchDatagrams(),
             spec.isPerfect() ? null : spec, spec.seed(), context.sendQueueCapacity() + 1, context.threadName(),
-            context.sharedEventLoops());
+            context.sharedEventLoops(), fabric);
         this.driver = new UdpDriver(settings, core, new Events());
         driver.call(() -> driver.endpoint().acceptIncoming(context.acceptIncoming()), CLOSE_TIMEOUT_NS);
         try {
@@ -96,7 +100,8 @@ public final class Transport implements AutoCloseable {
         }
         localAddress = driver.localAddress(primaryPort);
         LOG.log(System.Logger.Level.INFO, "longhaul transport on " + localAddress + ", io " + driver.ioModeDescription()
-            + ", cc " + core.congestionControl() + (spec.isPerfect() ? "" : ", emulated egress link " + spec));
+            + ", cc " + core.congestionControl() + (spec.isPerfect() ? "" : ", emulated egress link " + spec)
+            + (fabric == null ? "" : ", emulated egress fabric " + fabric));
         LOG.log(System.Logger.Level.DEBUG, "effective configuration: " + context);
     }
 
@@ -124,9 +129,17 @@ public final class Transport implements AutoCloseable {
         return context;
     }
 
-    /** The emulated egress link, or the perfect link when none. */
+    /** The emulated egress link, or the perfect link when none (also with a fabric: see {@link #fabric()}). */
     public LinkSpec link() {
         return link;
+    }
+
+    /**
+     * The emulated egress ECMP fabric, or null when none. It models this transport's egress only:
+     * another transport, even in this JVM, has its own fabric and link queues.
+     */
+    public FabricSpec fabric() {
+        return fabric;
     }
 
     /** The open sessions (incoming and outgoing). */
@@ -403,7 +416,15 @@ public final class Transport implements AutoCloseable {
         return new TimerLateness(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue());
     }
 
-    /** Counters of the egress link emulator (all zero without emulation). */
+    /**
+     * The egress fabric's counters: per link (direction 0 only: this transport's egress), per NIC,
+     * and the link each flow (local port, peer address) hashed to; null without a fabric.
+     */
+    public EcmpFabric.Counters fabricCounters() {
+        return fabric == null ? null : driver.call(driver::fabricCounters, CLOSE_TIMEOUT_NS);
+    }
+
+    /** Counters of the egress link emulator or fabric (all zero without emulation). */
     public EmulatorCounters emulatorCounters() {
         final long[] c = driver.call(driver::emulatorCounters, CLOSE_TIMEOUT_NS);
         return new EmulatorCounters(c[0], c[1], c[2], c[3], c[4]);

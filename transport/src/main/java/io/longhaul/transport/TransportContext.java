@@ -4,6 +4,7 @@ import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.media.UdpDriver;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 
@@ -29,8 +30,11 @@ import java.util.concurrent.TimeUnit;
  * bandwidth-delay product to provision for (1 Gbit/s × 10 ms is 1.25 MB; 10 Gbit/s × 10 ms 12.5 MB)</td></tr>
  * <tr><td>{@link #socketBufferBytes}</td><td>longhaul.socketBuffer</td><td>targetBdp</td><td>[64K, 1G]</td></tr>
  * <tr><td>{@link #link}</td><td>longhaul.link</td><td>none</td><td>a {@link LinkSpec} applied to every
- * datagram this transport sends (egress)</td></tr>
- * <tr><td>{@link #linkSeed}</td><td>longhaul.linkSeed</td><td>the spec's seed</td><td>any long</td></tr>
+ * datagram this transport sends (egress), or, when the text has {@code ecmp=}, a {@link FabricSpec}:
+ * this transport's egress crosses an ECMP fabric, each flow (local port, peer address) on the link
+ * its 4-tuple hashes to</td></tr>
+ * <tr><td>{@link #linkSeed}</td><td>longhaul.linkSeed</td><td>the spec's seed</td><td>any long (a fabric's
+ * {@code seed})</td></tr>
  * <tr><td>{@link #sendQueueCapacity}</td><td>longhaul.sendQueueCapacity</td><td>256</td><td>[1, 1048576]
  * messages sent and not yet completed, over the whole transport</td></tr>
  * <tr><td>{@link #sendTimeoutNs}</td><td>longhaul.sendTimeout</td><td>30s</td><td>[0, 1h]: how long a
@@ -85,6 +89,7 @@ public final class TransportContext {
     private boolean concluded;
     private InetSocketAddress resolvedBind;
     private LinkSpec resolvedLink;
+    private FabricSpec resolvedFabric;
     private IoMode resolvedIoMode;
 
     /** Defaults overridden by the {@code longhaul.*} system properties. */
@@ -213,8 +218,16 @@ public final class TransportContext {
             throw new IllegalArgumentException("messageHandler must not be null");
         }
         try {
-            final LinkSpec spec = LinkSpec.parse(link == null ? "" : link);
-            resolvedLink = linkSeed == null ? spec : spec.withSeed(linkSeed);
+            final String text = link == null ? "" : link;
+            if (FabricSpec.isFabricSpec(text)) {
+                final FabricSpec fabric = FabricSpec.parse(text);
+                resolvedFabric = linkSeed == null ? fabric : fabric.withSeed(linkSeed);
+                resolvedLink = LinkSpec.perfect();
+            } else {
+                final LinkSpec spec = LinkSpec.parse(text);
+                resolvedLink = linkSeed == null ? spec : spec.withSeed(linkSeed);
+                resolvedFabric = null;
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("link: " + e.getMessage(), e);
         }
@@ -283,6 +296,11 @@ public final class TransportContext {
 
     LinkSpec resolvedLink() {
         return resolvedLink;
+    }
+
+    /** The egress fabric after {@link #conclude()}, or null when {@link #link} is a plain link spec. */
+    FabricSpec resolvedFabric() {
+        return resolvedFabric;
     }
 
     IoMode resolvedIoMode() {
@@ -369,7 +387,11 @@ public final class TransportContext {
         return link;
     }
 
-    /** Egress link emulation, netem vocabulary (see {@link LinkSpec}); empty or {@code none} for none. */
+    /**
+     * Egress link emulation, netem vocabulary (see {@link LinkSpec}); empty or {@code none} for none.
+     * A text with {@code ecmp=} is an ECMP fabric (see {@link FabricSpec}), e.g.
+     * {@code ecmp=4,rate=1gbit,delay=5ms}.
+     */
     public TransportContext link(final String value) {
         link = value;
         return this;
@@ -380,7 +402,13 @@ public final class TransportContext {
         return this;
     }
 
-    /** Seed of the link emulator (overrides the spec's {@code seed}); null to keep the spec's. */
+    /** Egress through an ECMP fabric. */
+    public TransportContext link(final FabricSpec value) {
+        link = value.toString();
+        return this;
+    }
+
+    /** Seed of the link emulator or fabric (overrides the spec's {@code seed}); null to keep the spec's. */
     public Long linkSeed() {
         return linkSeed;
     }

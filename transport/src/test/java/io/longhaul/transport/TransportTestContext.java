@@ -35,6 +35,28 @@ class TransportTestContext {
     }
 
     @Test
+    void shouldResolveATextWithEcmpAsAFabricAndKeepThePlainLinkPathOtherwise() {
+        final TransportContext fabric = new TransportContext().link("ecmp=2,rate=200mbit,delay=1ms").conclude();
+        assertThat(fabric.resolvedFabric()).isEqualTo(io.longhaul.transport.sim.FabricSpec.parse("ecmp=2,rate=200mbit,delay=1ms"));
+        assertThat(fabric.resolvedLink().isPerfect()).isTrue();
+        assertThat(new TransportContext().link("ecmp=2,seed=3").linkSeed(9L).conclude().resolvedFabric().seed())
+            .as("linkSeed overrides the fabric's seed").isEqualTo(9);
+
+        final TransportContext plain = new TransportContext().link("delay=1ms").linkSeed(9L).conclude();
+        assertThat(plain.resolvedFabric()).isNull();
+        assertThat(plain.resolvedLink()).isEqualTo(io.longhaul.transport.sim.LinkSpec.parse("delay=1ms,seed=9"));
+
+        assertThatThrownBy(() -> new TransportContext().link("ecmp=3,rate=1gbit/2gbit").conclude())
+            .hasMessageStartingWith("link: fabric spec 'ecmp=3,rate=1gbit/2gbit': rate: '1gbit/2gbit' has 2 values for 3 links");
+        System.setProperty("longhaul.link", "ecmp=4,loss=1%");
+        try {
+            assertThat(new TransportContext().conclude().resolvedFabric().links()).isEqualTo(4);
+        } finally {
+            System.clearProperty("longhaul.link");
+        }
+    }
+
+    @Test
     void shouldReadSystemPropertiesAndLetSettersOverrideThem() {
         System.setProperty("longhaul.paths", "4");
         System.setProperty("longhaul.link", "delay=1ms");

@@ -1,5 +1,6 @@
 package io.longhaul.transport.media;
 
+import io.longhaul.transport.sim.EcmpFabric;
 import io.longhaul.transport.sim.LinkModel;
 import io.longhaul.transport.sim.LinkSpec;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +32,15 @@ import java.util.concurrent.TimeUnit;
  * plus {@value #IP_UDP_OVERHEAD_BYTES} bytes of IPv4 and UDP headers.
  *
  * <p>Emulation happens on egress only: to emulate both directions, put one on each end.
+ *
+ * <p>With an {@link EcmpFabric} instead of a single link, every port of a driver shares the
+ * driver's one fabric (they all live on one event loop): each datagram's fate comes from the
+ * fabric, for the flow of its real 4-tuple (this channel's bound local address, the datagram's
+ * recipient), so a path moved to another local port may hash onto another link. The delay queue
+ * and release window are the same. In real time each transport models only its own egress: two
+ * transports in one JVM have two fabrics and do not share link queues (in the simulator one fabric
+ * carries every host). A port bound to a wildcard address hashes that address, not the source
+ * address the kernel picks.
  */
 final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     static final int IP_UDP_OVERHEAD_BYTES = 28;
@@ -46,7 +58,16 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     /** Datagrams the delay queue may hold before it drops (a link with no rate limit has no queue bound). */
     static final int MAX_QUEUED = 1 << 20;
 
+    /** Flows whose handles this port keeps; beyond it the cache starts again (a server port with many peers). */
+    static final int MAX_CACHED_FLOWS = 4096;
+
+    /** The port's own link; null with a fabric. */
     private final LinkModel model;
+    /** The driver's fabric; null with a single link. */
+    private final EcmpFabric fabric;
+    private final Map<InetSocketAddress, EcmpFabric.Flow> flows;
+    private InetSocketAddress lastRecipient;
+    private EcmpFabric.Flow lastFlow;
     private final LinkModel.Fate fate = new LinkModel.Fate();
     private final SegmentBatch batch;
     private long[] atNs = new long[1024];
@@ -64,17 +85,56 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
 
     LinkEmulator(final LinkSpec spec, final long seed, final SegmentBatch batch) {
         this.model = new LinkModel(spec, seed);
+        this.fabric = null;
+        this.flows = null;
         this.batch = batch;
         this.halfWindowNs = releaseWindowNs(spec) / 2;
     }
 
-    /** @return the release window for a link: 5% of its delay, within [10 us, 100 us]. */
-    static long releaseWindowNs(final LinkSpec spec) {
-        return Math.max(MIN_RELEASE_WINDOW_NS, Math.min(MAX_RELEASE_WINDOW_NS, spec.delayNs() / 20));
+    /** An emulator whose datagrams cross {@code fabric} (shared with the driver's other ports, on one loop). */
+    LinkEmulator(final EcmpFabric fabric, final SegmentBatch batch) {
+        this.model = null;
+        this.fabric = fabric;
+        this.flows = new HashMap<>();
+        this.batch = batch;
+        this.halfWindowNs = releaseWindowNs(fabric.spec().minDelayNs()) / 2;
     }
 
+    /** @return the release window for a link: 5% of its delay, within [10 us, 100 us]. */
+    static long releaseWindowNs(final LinkSpec spec) {
+        return releaseWindowNs(spec.delayNs());
+    }
+
+    private static long releaseWindowNs(final long delayNs) {
+        return Math.max(MIN_RELEASE_WINDOW_NS, Math.min(MAX_RELEASE_WINDOW_NS, delayNs / 20));
+    }
+
+    /** The port's own link model; null when the port sends through a fabric. */
     LinkModel model() {
         return model;
+    }
+
+    /** The fabric the port sends through; null with a single link. */
+    EcmpFabric fabric() {
+        return fabric;
+    }
+
+    /** The fabric flow of this port's datagrams to {@code to} (allocates only on a flow's first datagram). */
+    private EcmpFabric.Flow flowTo(final InetSocketAddress to) {
+        if (lastFlow != null && to.equals(lastRecipient)) {
+            return lastFlow;
+        }
+        EcmpFabric.Flow flow = flows.get(to);
+        if (flow == null) {
+            if (flows.size() >= MAX_CACHED_FLOWS) {
+                flows.clear();
+            }
+            flow = fabric.flow(0, 0, (InetSocketAddress) context.channel().localAddress(), to);
+            flows.put(to, flow);
+        }
+        lastRecipient = to;
+        lastFlow = flow;
+        return flow;
     }
 
     /** Datagrams dropped because the delay queue reached {@link #MAX_QUEUED}. */
@@ -102,7 +162,9 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         final int length = content.readableBytes();
         final long nowNs = System.nanoTime();
         promise.trySuccess();
-        if (!model.offer(nowNs, length + IP_UDP_OVERHEAD_BYTES, fate)) {
+        final boolean delivered = model != null ? model.offer(nowNs, length + IP_UDP_OVERHEAD_BYTES, fate)
+            : fabric.offer(nowNs, flowTo(packet.recipient()), length + IP_UDP_OVERHEAD_BYTES, fate);
+        if (!delivered) {
             packet.release();
             return;
         }

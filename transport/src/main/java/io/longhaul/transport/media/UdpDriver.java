@@ -4,6 +4,8 @@ import io.longhaul.transport.core.ConnectionHandler;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.core.DatagramSink;
 import io.longhaul.transport.core.Endpoint;
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkModel;
 import io.longhaul.transport.sim.LinkSpec;
 import io.netty.bootstrap.Bootstrap;
@@ -26,10 +28,14 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
 import org.jctools.queues.MpscArrayQueue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +64,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * histogram ({@link #timerLateness}).</li>
  * <li><b>Other threads</b> hand work over through a bounded JCTools MPSC queue
  * ({@link #submit}); the loop is woken with {@code execute} only when no wake-up is pending.</li>
+ * <li><b>Link emulation</b>: with a {@link LinkSpec}, each port has its own emulated egress link;
+ * with a {@link FabricSpec}, the driver holds one {@link EcmpFabric} (this transport's egress)
+ * shared by all its ports, each datagram on the link of its real 4-tuple.</li>
+ * <li><b>Re-pathing</b>: the sink's {@link DatagramSink#repath} moves a path to a spare UDP port
+ * bound to the same local IP. Spares are opened asynchronously, {@value #SPARE_PORTS} kept ready per
+ * local IP once re-pathing has been asked for; a call with no spare ready returns null and a later
+ * one succeeds. A port left behind stays open (stragglers still arrive there; every port delivers
+ * to the same endpoint) until the driver closes. At most {@value #MAX_REPATH_PORTS} spare ports are
+ * ever opened; then re-pathing returns null.</li>
  * </ul>
  *
  * <p>Internal: used by {@link io.longhaul.transport.Transport}; no compatibility promise.
@@ -100,10 +115,30 @@ public final class UdpDriver {
      * @param commandQueueCapacity  capacity of the MPSC queue from application threads.
      * @param threadName            event loop thread name prefix.
      * @param sharedLoops           run on the process-wide loops (one per core) instead of a loop of its own.
+     * @param fabric                egress ECMP fabric shared by every port (its own seed), or null;
+     *                              when set, {@code link} is not used.
      */
     public record Settings(boolean epoll, boolean gso, boolean gro, int socketBufferBytes, int maxDatagramBytes,
                            int receiveBatchDatagrams, LinkSpec link, long linkSeed, int commandQueueCapacity,
-                           String threadName, boolean sharedLoops) {
+                           String threadName, boolean sharedLoops, FabricSpec fabric) {
+        /** Settings without a fabric. */
+        public Settings(final boolean epoll, final boolean gso, final boolean gro, final int socketBufferBytes,
+                        final int maxDatagramBytes, final int receiveBatchDatagrams, final LinkSpec link, final long linkSeed,
+                        final int commandQueueCapacity, final String threadName, final boolean sharedLoops) {
+            this(epoll, gso, gro, socketBufferBytes, maxDatagramBytes, receiveBatchDatagrams, link, linkSeed, commandQueueCapacity,
+                threadName, sharedLoops, null);
+        }
+    }
+
+    /** Spare ports kept ready per local IP for {@link DatagramSink#repath}, once it has been asked for. */
+    static final int SPARE_PORTS = 2;
+    /** Most spare ports a driver ever opens for re-pathing. */
+    static final int MAX_REPATH_PORTS = 64;
+
+    /** Spare ports of one local IP: bound and ready, or still binding. Loop only. */
+    private static final class SparePool {
+        final ArrayDeque<UdpPort> ready = new ArrayDeque<>();
+        int opening;
     }
 
     /** Process-wide event loops for drivers with {@link Settings#sharedLoops}, one per core, created on first use. */
@@ -140,7 +175,24 @@ public final class UdpDriver {
     private final Runnable drainTask = this::drainCommands;
     private final Runnable timerTask = this::onTimer;
     private final List<UdpPort> ports = new ArrayList<>();
-    private final DatagramSink sink = UdpDriver::route;
+    private final DatagramSink sink = new DatagramSink() {
+        @Override
+        public void send(final Object remoteAddress, final int pathId, final ByteBuffer datagram) {
+            final Route r = (Route) remoteAddress;
+            r.port.send(r.remote, datagram);
+        }
+
+        @Override
+        public Object repath(final Object remoteAddress, final int pathId) {
+            return UdpDriver.this.repath(remoteAddress);
+        }
+    };
+    /** This transport's egress fabric, shared by every port; null without one. Loop only. */
+    private final EcmpFabric fabric;
+    /** Loop only. */
+    private final Map<InetAddress, SparePool> spares = new HashMap<>();
+    /** Spare ports opened (or being opened) for re-pathing. Loop only. */
+    private int repathPortsOpened;
     private ScheduledFuture<?> timer;
     private long timerAtNs;
     private long timerDueNs;
@@ -163,6 +215,8 @@ public final class UdpDriver {
         this.loop = group.next();
         this.endpoint = new Endpoint(config, handler);
         this.commands = new MpscArrayQueue<>(Math.max(2, settings.commandQueueCapacity()));
+        // Event times count from here: the driver's creation.
+        this.fabric = settings.fabric() == null ? null : new EcmpFabric(settings.fabric(), 1, System.nanoTime());
     }
 
     /** @return whether the epoll native transport is usable on this machine. */
@@ -238,7 +292,8 @@ public final class UdpDriver {
             index = nextPortIndex++;
         }
         final SegmentBatch batch = new SegmentBatch(PooledByteBufAllocator.DEFAULT, gso);
-        final LinkEmulator emulator = settings.link() == null || settings.link().isPerfect() ? null
+        final LinkEmulator emulator = fabric != null ? new LinkEmulator(fabric, batch)
+            : settings.link() == null || settings.link().isPerfect() ? null
             : new LinkEmulator(settings.link(), settings.linkSeed() + index, batch);
         final UdpPort port = new UdpPort(this, index, batch, emulator);
         final int slot = gro ? GRO_SLOT_BYTES : settings.maxDatagramBytes();
@@ -339,12 +394,58 @@ public final class UdpDriver {
         }
     }
 
-    private static void route(final Object remote, final int pathId, final ByteBuffer datagram) {
-        final Route r = (Route) remote;
-        r.port.send(r.remote, datagram);
+    // ------------------------------------------------------------------ on the loop
+
+    /** The sink the endpoint is polled with. Loop only. */
+    DatagramSink sink() {
+        return sink;
     }
 
-    // ------------------------------------------------------------------ on the loop
+    /**
+     * The same peer from a spare port bound to the route's local IP, or null when none is ready
+     * (one is being opened) or the bound is reached. Takes a spare and tops the pool up. Loop only.
+     */
+    private Object repath(final Object remote) {
+        if (closed || !(remote instanceof Route)) {
+            return null;
+        }
+        final Route route = (Route) remote;
+        final InetSocketAddress local = route.port.localAddress();
+        if (local == null) {
+            return null;
+        }
+        final SparePool pool = spares.computeIfAbsent(local.getAddress(), ip -> new SparePool());
+        UdpPort spare;
+        do {
+            spare = pool.ready.poll();
+        } while (spare != null && (spare.channel() == null || !spare.channel().isActive()));
+        topUp(local.getAddress(), pool);
+        return spare == null ? null : new Route(spare, route.remote);
+    }
+
+    private void topUp(final InetAddress ip, final SparePool pool) {
+        while (pool.ready.size() + pool.opening < SPARE_PORTS && repathPortsOpened < MAX_REPATH_PORTS) {
+            repathPortsOpened++;
+            pool.opening++;
+            open(new InetSocketAddress(ip, 0)).whenComplete((port, error) -> {
+                // The bind listener runs on the loop.
+                pool.opening--;
+                if (error != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "cannot open a spare port on " + ip + ": " + error.getMessage());
+                } else if (closed) {
+                    ports.remove(port);
+                    ((UdpPort) port).channel().close();
+                } else {
+                    pool.ready.add((UdpPort) port);
+                }
+            });
+        }
+    }
+
+    /** Spare ports opened so far for re-pathing (at most {@link #MAX_REPATH_PORTS}). Loop only. */
+    int repathPortsOpened() {
+        return repathPortsOpened;
+    }
 
     void onDatagram(final Route from, final ByteBuffer datagram) {
         endpoint.onDatagram(System.nanoTime(), from, datagram);
@@ -468,21 +569,46 @@ public final class UdpDriver {
         }
     }
 
-    /** Emulator counters summed over ports: {offered, droppedByLoss, droppedByQueue, duplicated, corrupted}. Loop only. */
+    /**
+     * Emulator counters summed over ports: {offered, droppedByLoss, droppedByQueue, duplicated,
+     * corrupted}. With a fabric: its totals, drops while a link was down counted as loss and NIC
+     * drops as queue drops. Loop only.
+     */
     public long[] emulatorCounters() {
         final long[] c = new long[5];
         for (final UdpPort p : ports) {
             final LinkEmulator e = p.emulator();
             if (e != null) {
+                c[2] += e.overflowDrops();
                 final LinkModel m = e.model();
-                c[0] += m.offered();
-                c[1] += m.droppedByLoss();
-                c[2] += m.droppedByQueue() + e.overflowDrops();
-                c[3] += m.duplicated();
-                c[4] += m.corrupted();
+                if (m != null) {
+                    c[0] += m.offered();
+                    c[1] += m.droppedByLoss();
+                    c[2] += m.droppedByQueue();
+                    c[3] += m.duplicated();
+                    c[4] += m.corrupted();
+                }
+            }
+        }
+        if (fabric != null) {
+            final EcmpFabric.Counters f = fabric.counters();
+            c[0] += f.offered();
+            for (final EcmpFabric.LinkCounters l : f.links()) {
+                c[1] += l.lossDrops() + l.failureDrops();
+                c[2] += l.queueDrops();
+                c[3] += l.duplicated();
+                c[4] += l.corrupted();
+            }
+            for (final EcmpFabric.NicCounters n : f.nics()) {
+                c[2] += n.drops();
             }
         }
         return c;
+    }
+
+    /** A snapshot of the egress fabric's counters, or null without a fabric. Loop only. */
+    public EcmpFabric.Counters fabricCounters() {
+        return fabric == null ? null : fabric.counters();
     }
 
     /** Datagrams and bytes received over all ports. Loop only. */

@@ -244,8 +244,9 @@ public final class SimNetwork {
      * node of B (either way) for which no {@link #link} is registered cross {@code spec}'s links, each
      * flow on the link its 4-tuple (from node, from port, to node, to port) hashes to
      * ({@link EcmpFabric#linkFor(SimAddress, SimAddress)}); A → B is direction 0, B → A direction 1.
-     * Each node is a host with its own NIC when the spec has {@code nic=}. Event times count from
-     * virtual time 0. Explicit links keep working and take precedence.
+     * Each node is a host with its own NIC when the spec has {@code nic=} (a node in two fabrics has
+     * a NIC in each). Event times count from virtual time 0. Explicit links keep working and take
+     * precedence.
      *
      * @throws IllegalArgumentException if a side is empty, the sides overlap, a node is another
      *                                  network's, or a pair of nodes is already joined by a fabric.
