@@ -64,6 +64,7 @@ public abstract class PathSchedulerContract {
             case 0 -> s.onAck(nowNs, path, 3000, paths.smoothedRttNs(path), paths);
             case 1 -> s.onLoss(nowNs, path, 1, paths);
             case 2 -> s.onPathStateChanged(nowNs, path, paths.usable(path), paths);
+            case 3 -> s.onProbeTimeout(nowNs, path, !paths.usable(path), paths);
             default -> {
             }
         }

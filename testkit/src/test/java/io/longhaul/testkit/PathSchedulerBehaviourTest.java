@@ -97,7 +97,7 @@ class PathSchedulerBehaviourTest {
     @Test
     void shouldRepathAPathWhoseRoundsStayCongestedAndOnlyThat() {
         final ScriptedPathSet paths = new ScriptedPathSet(2).rtt(0, 10_000_000, 10_000_000).rtt(1, 10_000_000, 10_000_000);
-        final PlbScheduler s = new PlbScheduler(config(2, Map.of("rounds", "3", "pause", "5")));
+        final PlbScheduler s = new PlbScheduler(config(2, Map.of("rounds", "4")));
         long now = 0;
         for (int round = 0; round < 20; round++) {
             now += 10_000_000;
@@ -107,9 +107,9 @@ class PathSchedulerBehaviourTest {
             s.onAck(now, 1, 3000, 16_000_000, paths);
         }
         assertThat(paths.repathRequests(0)).as("clean path").isZero();
-        // Rounds end at 20, 30, ... 200 ms (the first ACK only starts one). The third congested
-        // round (40 ms) asks for a re-path and pauses the path for 5 rounds; congestion keeps
-        // counting meanwhile, so it asks again as each pause ends: 90, 140 and 190 ms.
+        // Rounds end at 20, 30, ... 200 ms (the first ACK only starts one): 19 rounds. A path is
+        // judged once it has 4 rounds of history, and every round is congested, so it moves after
+        // rounds 4, 8, 12 and 16, its history starting afresh each time.
         assertThat(paths.repathRequests(1)).isEqualTo(4);
         paths.usable(0, false);
         s.onPathStateChanged(now, 0, false, paths);
@@ -119,7 +119,7 @@ class PathSchedulerBehaviourTest {
     @Test
     void shouldCountHeavyLossAsACongestedRound() {
         final ScriptedPathSet paths = new ScriptedPathSet(1);
-        final PlbScheduler s = new PlbScheduler(config(1, Map.of()));
+        final PlbScheduler s = new PlbScheduler(config(1, Map.of("rounds", "4")));
         long now = 0;
         for (int round = 0; round < 5; round++) {
             now += 10_000_000;
@@ -148,8 +148,32 @@ class PathSchedulerBehaviourTest {
         assertThatThrownBy(() -> PathSchedulers.validate("sprya"))
             .hasMessage("unknown path scheduler 'sprya'; available: flowlet, minrtt, plb, single, spray, weighted");
         assertThatThrownBy(() -> PathSchedulers.validate("plb:round=3"))
-            .hasMessageContaining("plb: unknown parameter round; accepted: loss, rtt, rounds, pause");
+            .hasMessageContaining("plb: unknown parameter round; accepted: loss, rtt, rounds, share");
         assertThatThrownBy(() -> PathSchedulers.validate("flowlet:gap=fast")).hasMessageContaining("gap");
         assertThat(PathSchedulers.describe()).contains("spray").contains("SRD");
+    }
+
+    @Test
+    void shouldNotMovePathsWhoseCongestionIsRareOrHasJustEnded() {
+        final ScriptedPathSet paths = new ScriptedPathSet(2);
+        final PlbScheduler s = new PlbScheduler(config(2, Map.of()));
+        long now = 0;
+        int movedBy60 = -1;
+        for (int round = 0; round < 200; round++) {
+            now += 10_000_000;
+            paths.count(0, 1_000, 0).count(1, 1_000, 0);
+            if (round == 61) {
+                movedBy60 = paths.repathRequests(1);
+            }
+            // Path 0 probes: 12 queued rounds in every 40, as a lone BBRv3 flow does in ProbeBW_UP.
+            s.onAck(now, 0, 3000, round % 40 < 12 ? 16_000_000 : 10_100_000, paths);
+            // Path 1 was congested for 60 rounds, then the other flow left.
+            s.onAck(now, 1, 3000, round < 60 && round % 10 < 8 ? 16_000_000 : 10_100_000, paths);
+            if (round == 58) {
+                assertThat(paths.repathRequests(1)).as("mostly congested: moved").isPositive();
+            }
+        }
+        assertThat(paths.repathRequests(0)).as("a prober alone on its link").isZero();
+        assertThat(paths.repathRequests(1)).as("not moved once its congestion ended").isEqualTo(movedBy60);
     }
 }

@@ -806,12 +806,16 @@ public final class Connection {
         if (pto != Long.MAX_VALUE && nowNs - pto >= 0) {
             path.ptoCount++;
             path.ptoTotal++;
-            if (path.failed) {
+            final boolean wasFailed = path.failed;
+            if (wasFailed) {
                 path.probesPending = 1;
             } else if (paths.length > 1 && path.ptoCount >= config.pathFailurePtos()) {
                 fail(nowNs, path);
             } else {
                 path.probesPending = 2;
+            }
+            if (wasFailed || !path.failed) {
+                scheduler.onProbeTimeout(nowNs, path.id, path.failed, pathView);
             }
             return path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
         }
@@ -1066,6 +1070,10 @@ public final class Connection {
         path.remoteAddress = moved;
         path.pinnedAddress = moved;
         path.repaths++;
+        // Another link is another bottleneck: what the controller learned describes the old one.
+        // As after a migration to a new path (RFC 9000 section 9.4), start it afresh.
+        path.cc = CongestionControls.create(config.congestionControl(), ccConfig);
+        path.sent.startRateEpoch();
         if (path.failed) {
             // Probe the new route now rather than at the failed path's backed-off probe timeout.
             path.probesPending = Math.max(1, path.probesPending);

@@ -48,6 +48,15 @@ public interface PathScheduler {
     default void onLoss(final long nowNs, final int path, final int lostPackets, final PathSet paths) {
     }
 
+    /**
+     * A probe timeout fired on {@code path}: nothing it sent was acknowledged for a while. Also
+     * fires for a failed path each time a background probe goes unanswered.
+     *
+     * @param failed whether the path is (now) declared failed.
+     */
+    default void onProbeTimeout(final long nowNs, final int path, final boolean failed, final PathSet paths) {
+    }
+
     /** {@code path} was declared failed ({@code usable} false) or reinstated ({@code usable} true). */
     default void onPathStateChanged(final long nowNs, final int path, final boolean usable, final PathSet paths) {
     }

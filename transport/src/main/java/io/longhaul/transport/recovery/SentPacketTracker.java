@@ -56,6 +56,8 @@ public final class SentPacketTracker<M> {
     private long bytesInFlight;
     private int packetsInFlight;
     private long lastSentTimeNs;
+    /** Packets below this number were sent on an earlier route: they count for neither delivery nor rate samples. */
+    private long rateEpochStart;
 
     // Delivery-rate state.
     private long delivered;
@@ -184,6 +186,16 @@ public final class SentPacketTracker<M> {
         return pn;
     }
 
+    /**
+     * The path moved to another route (a new source port, so maybe another ECMP link): packets sent
+     * before now are acknowledged as usual but count for neither the delivered total nor
+     * delivery-rate samples. Otherwise a packet on the new route, acknowledged while the old
+     * route's packets drain, would measure both routes' deliveries as its own rate.
+     */
+    public void startRateEpoch() {
+        rateEpochStart = nextPacketNumber;
+    }
+
     /** The sender ran out of data while the window had room: samples taken now are app-limited. */
     public void onAppLimited() {
         appLimitedUntil = Math.max(1, delivered + bytesInFlight);
@@ -233,9 +245,11 @@ public final class SentPacketTracker<M> {
             state[s] = ACKED;
             next[s] = pn + 1;
             ackedBytes += bytes[s];
-            delivered += bytes[s];
-            deliveredTimeNs = nowNs;
-            if (deliveredAtSend[s] > rsPriorDelivered || sentTimeNs[s] > rsNewestSentTimeNs) {
+            if (pn >= rateEpochStart) {
+                delivered += bytes[s];
+                deliveredTimeNs = nowNs;
+            }
+            if (pn >= rateEpochStart && (deliveredAtSend[s] > rsPriorDelivered || sentTimeNs[s] > rsNewestSentTimeNs)) {
                 rsPriorDelivered = deliveredAtSend[s];
                 rsPriorTimeNs = deliveredTimeAtSend[s];
                 rsAppLimited = appLimitedAtSend[s];
