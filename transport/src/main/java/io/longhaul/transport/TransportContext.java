@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  * newreno, cubic, bbr, delay, fixed:rate=1gbit</td></tr>
  * <tr><td>{@link #scheduler}</td><td>longhaul.scheduler</td><td>spray</td><td>a registered path
  * scheduler, e.g. spray, weighted:by=rate, minrtt, flowlet, plb, single</td></tr>
+ * <tr><td>{@link CoreConfig#pathFailurePtos}</td><td>longhaul.pathFailurePtos</td><td>3</td><td>[1, 30]
+ * probe timeouts after which a path of a multipath session is declared failed</td></tr>
  * <tr><td>{@link #maxPayloadBytes}</td><td>longhaul.maxPayload</td><td>fits 1500 MTU</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #receiveWindowBytes}</td><td>longhaul.receiveWindow</td><td>256M</td><td>see CoreConfig</td></tr>
  * <tr><td>{@link #idleTimeoutNs}</td><td>longhaul.idleTimeout</td><td>30s</td><td>see CoreConfig</td></tr>
@@ -146,6 +148,9 @@ public final class TransportContext {
         }
         if ((v = prop("scheduler")) != null) {
             coreConfig.pathScheduler(v);
+        }
+        if ((v = prop("pathFailurePtos")) != null) {
+            coreConfig.pathFailurePtos((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parseLong(PREFIX + "pathFailurePtos", v))));
         }
         if ((v = prop("maxPayload")) != null) {
             coreConfig.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, Units.parseSizeBytes(PREFIX + "maxPayload", v)));
