@@ -140,8 +140,7 @@ public final class Connection {
         this.ccConfig = new CongestionControlConfig(
             datagram, (long) config.initialWindowPackets() * datagram, 2L * datagram, java.util.Map.of());
         for (int i = 0; i < pathCount; i++) {
-            final CongestionControl cc = CongestionControls.create(config.congestionControl(), ccConfig);
-            paths[i] = new Path(i, pathAddresses == null || i >= pathAddresses.length ? null : pathAddresses[i], cc,
+            paths[i] = new Path(i, pathAddresses == null || i >= pathAddresses.length ? null : pathAddresses[i], newController(),
                 config.initialRttNs(), config.maxPacketsInFlight(), config.packetThreshold());
             paths[i].lastActivityNs = nowNs;
         }
@@ -806,17 +805,14 @@ public final class Connection {
         if (pto != Long.MAX_VALUE && nowNs - pto >= 0) {
             path.ptoCount++;
             path.ptoTotal++;
-            final boolean wasFailed = path.failed;
-            if (wasFailed) {
+            if (path.failed) {
                 path.probesPending = 1;
             } else if (paths.length > 1 && path.ptoCount >= config.pathFailurePtos()) {
                 fail(nowNs, path);
             } else {
                 path.probesPending = 2;
             }
-            if (wasFailed || !path.failed) {
-                scheduler.onProbeTimeout(nowNs, path.id, path.failed, pathView);
-            }
+            scheduler.onProbeTimeout(nowNs, path.id, path.failed, pathView);
             return path.ptoDeadlineNs(config.timerGranularityNs(), config.maxAckDelayNs());
         }
         return pto;
@@ -1051,7 +1047,7 @@ public final class Connection {
     /** A failed path answered: it carries data again, with a fresh congestion controller. */
     private void reinstate(final long nowNs, final Path path) {
         path.failed = false;
-        path.cc = CongestionControls.create(config.congestionControl(), ccConfig);
+        path.cc = newController();
         recordEvent(nowNs, path, PathEvent.Kind.REINSTATED, "answered a probe after "
             + (nowNs - path.failedAtNs) / 1_000_000 + " ms");
         scheduler.onPathStateChanged(nowNs, path.id, true, pathView);
@@ -1072,7 +1068,7 @@ public final class Connection {
         path.repaths++;
         // Another link is another bottleneck: what the controller learned describes the old one.
         // As after a migration to a new path (RFC 9000 section 9.4), start it afresh.
-        path.cc = CongestionControls.create(config.congestionControl(), ccConfig);
+        path.cc = newController();
         path.sent.startRateEpoch();
         if (path.failed) {
             // Probe the new route now rather than at the failed path's backed-off probe timeout.
@@ -1080,6 +1076,10 @@ public final class Connection {
             path.ptoCount = Math.min(path.ptoCount, config.pathFailurePtos());
         }
         scheduler.onRepathed(nowNs, path.id);
+    }
+
+    private CongestionControl newController() {
+        return CongestionControls.create(config.congestionControl(), ccConfig);
     }
 
     private void recordEvent(final long nowNs, final Path path, final PathEvent.Kind kind, final String detail) {
