@@ -144,4 +144,26 @@ class PathFailoverTest {
         assertThat(t.clientEvents.completions.values()).hasSize(MESSAGES)
             .allSatisfy(c -> assertThat(c.status()).isEqualTo(SendStatus.FAILED));
     }
+
+    @Test
+    void shouldKeepAnIdleSessionAliveOnItsSecondPathWhenTheFirstDies() {
+        final long seed = 31;
+        final SimTransfer t = twoPaths(seed, new CoreConfig());
+        assertThat(t.runUntilEstablished(1_000_000_000L)).isTrue();
+        t.net.schedule(t.net.nowNs() + 1_000_000_000L, () -> kill(t, 0));
+        // Twice the 30 s idle timeout with no data at all: only keep-alives cross.
+        t.net.runFor(60_000_000_000L);
+
+        assertThat(t.connection.state()).as("%s", t.clientEvents.closes).isEqualTo(ConnectionState.ESTABLISHED);
+        assertThat(t.serverConnection().state()).isEqualTo(ConnectionState.ESTABLISHED);
+        final ConnectionStats stats = t.connection.stats();
+        assertThat(stats.paths().get(0).state()).isEqualTo("failed");
+        assertThat(stats.paths().get(1).state()).isEqualTo("active");
+        assertThat(stats.paths().get(1).packetsReceived()).as("keep-alives of both ends on path 1").isGreaterThanOrEqualTo(5);
+        // The session still works: a message goes over the live path.
+        final ByteBuffer payload = SimTransfer.payload(seed, 0, 1 << 20);
+        t.send(0, payload.duplicate());
+        assertThat(t.runUntilCompleted(1, 5_000_000_000L)).as(t.describe()).isTrue();
+        assertThat(t.serverEvents.received.get(0).data()).isEqualTo(payload);
+    }
 }
