@@ -42,7 +42,7 @@ public record FabricLinkCounters(String from, String to, int link, long offered,
     }
 
     /** @return {@code counters} with the rows of the same (from, to, link) added up, in order of first appearance. */
-    static List<FabricLinkCounters> merge(final List<FabricLinkCounters> counters) {
+    public static List<FabricLinkCounters> merge(final List<FabricLinkCounters> counters) {
         final Map<String, FabricLinkCounters> out = new LinkedHashMap<>();
         for (final FabricLinkCounters c : counters) {
             out.merge(c.from + "\u0000" + c.to + "\u0000" + c.link, c, FabricLinkCounters::plus);
