@@ -3,6 +3,7 @@ package io.longhaul.harness.cli;
 import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.harness.model.ModeMeasurement;
 import io.longhaul.harness.model.ModelComparison;
+import io.longhaul.harness.multipath.MultipathDemo;
 import io.longhaul.harness.report.Environment;
 import io.longhaul.harness.report.Report;
 import io.longhaul.harness.report.ReportData;
@@ -41,7 +42,8 @@ import java.util.logging.Logger;
  * {@code longhaul demo}: what distance costs a data-parallel training job, and what the transport
  * settings win back. Two DCs of two ranks on the built-in emulated fabric, 0 / 10 / 100 / 1000 km,
  * loss 0 and 0.1%, bbr against cubic, ring against hierarchical all-reduce; prints the efficiency
- * table and writes the HTML report.
+ * table and writes the HTML report; ends with path schedulers on a simulated ECMP group
+ * ({@code --multipath} runs only that, with every built-in scheduler).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Training efficiency against distance on the built-in emulated fabric:",
@@ -50,11 +52,14 @@ import java.util.logging.Logger;
         "time at the distance, all else equal (bucketed gradient all-reduce",
         "overlapping the backward pass, as PyTorch DDP does; scaled down to run",
         "here, see 'longhaul train --help'). Prints the efficiency table and",
-        "writes an HTML report."},
+        "writes an HTML report. Ends with a multipath table: single, spray and",
+        "plb on a simulated ECMP group of 4 x 1 Gbit/s with hash collisions,",
+        "then with a link failing (virtual time, about 5 s)."},
     footer = {"", "Examples:",
         "  longhaul demo                # the full grid, about 1.5 minutes on 2 cores",
         "  longhaul demo --quick        # 0 and 1000 km, 0.1%% loss, hierarchical: about 20 s",
-        "  longhaul demo --backend sim  # the same grid in virtual time, simulated transport"})
+        "  longhaul demo --backend sim  # the same grid in virtual time, simulated transport",
+        "  longhaul demo --multipath    # only the multipath table, every built-in scheduler: about 10 s"})
 final class DemoCommand implements Callable<Integer> {
     /** Held so the level sticks (loggers are weakly referenced): one line per transport opened would drown the table. */
     private static final Logger QUIET_TRANSPORT_LOG = Logger.getLogger("io.longhaul.transport");
@@ -76,9 +81,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "HTML report path (default OUT/report.html).")
     private File report;
 
+    @Option(names = "--multipath", description = {"Only the multipath section, with every built-in scheduler (single, spray, plb, "
+        + "weighted, minrtt, flowlet; with --quick single, spray, plb): 4 flows between 2 DCs over a simulated ECMP group of "
+        + "4 x 1 Gbit/s, 10 ms RTT, with hash collisions and then a link failing for good. Always simulated (virtual time, "
+        + "deterministic), whatever --backend; writes no results or report."})
+    private boolean multipath;
+
     @Override
     public Integer call() {
         final PrintWriter pw = spec.commandLine().getOut();
+        if (multipath) {
+            return multipathSection(pw, quick ? MultipathDemo.BASIC : MultipathDemo.ALL) ? 0 : LonghaulCli.EXIT_FAILURE;
+        }
         final FabricBackend fb;
         try {
             fb = FabricBackends.byName(backend);
@@ -107,11 +121,31 @@ final class DemoCommand implements Callable<Integer> {
         pw.print(efficiencyTable(rows));
         pw.println();
         boundedSection(pw, fb, quick);
+        pw.println();
+        final boolean multipathOk = multipathSection(pw, MultipathDemo.BASIC);
         final Path html = report == null ? dir.resolve("report.html") : report.toPath();
         Report.write(ReportData.load(dir), Environment.capture(), html);
         pw.printf(Locale.ROOT, "%n# results: %s (%s, %s)%n# report:  %s%n# %.1f s%n", dir.resolve(SweepResults.JSONL), SweepResults.CSV,
             SweepResults.JSON, html.toAbsolutePath(), progress.elapsedSeconds());
-        return progress.failed() == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
+        return progress.failed() == 0 && multipathOk ? 0 : LonghaulCli.EXIT_FAILURE;
+    }
+
+    /**
+     * Path schedulers on the simulated DCI ({@link MultipathDemo}): prints the table of both cases.
+     *
+     * @return whether no message was lost (reliable messages must all arrive).
+     */
+    static boolean multipathSection(final PrintWriter pw, final List<MultipathDemo.Variant> variants) {
+        pw.printf(Locale.ROOT, "# multipath: simulating %s, each with ECMP hash collisions and then a link failure ...%n",
+            variants.stream().map(MultipathDemo.Variant::scheduler).toList());
+        pw.flush();
+        final long startNs = System.nanoTime();
+        final MultipathDemo.Result result = MultipathDemo.run(MultipathDemo.Settings.defaults(variants), r -> { });
+        pw.print(MultipathDemo.table(result));
+        pw.printf(Locale.ROOT, "# %.1f s of wall time for %.1f s of virtual time%n", (System.nanoTime() - startNs) / 1e9,
+            variants.size() * result.settings().durationNs() / 1e9);
+        pw.flush();
+        return result.runs().stream().allMatch(r -> r.messagesLost() == 0);
     }
 
     static SweepPlan plan(final boolean quick) {

@@ -30,11 +30,16 @@ import java.util.SplittableRandom;
  * since it started or last moved. As Linux re-hashes a flow
  * after each retransmission timeout, a path the connection declares failed is re-pathed at once
  * and again after every unanswered background probe, so a blackholed link is left within a few
- * probes rather than when it comes back.
+ * probes rather than when it comes back. A connection with a single path never declares it failed
+ * (there is nowhere to repair its data), so there a path is re-pathed after
+ * {@value #SOLE_PATH_REPATH_PTOS} probe timeouts in a row without an ACK, and again after every
+ * further one, as a single TCP flow re-hashes on its retransmission timeouts.
  */
 public final class PlbScheduler implements PathScheduler {
     public static final String NAME = "plb";
     private static final long RTT_SLACK_NS = 1_000_000;
+    /** Probe timeouts in a row after which the only path of a connection moves (the default pathFailurePtos). */
+    static final int SOLE_PATH_REPATH_PTOS = 3;
 
     private final SprayScheduler spray;
     private final double lossThreshold;
@@ -52,6 +57,8 @@ public final class PlbScheduler implements PathScheduler {
     private final int[] judged;
     /** Congested rounds (of the last {@code window}) that move each path, drawn after every re-path. */
     private final int[] threshold;
+    /** Probe timeouts since the path's last ACK. */
+    private final int[] silentPtos;
     private long repathRequests;
 
     public PlbScheduler(final PathSchedulerConfig config) {
@@ -70,6 +77,7 @@ public final class PlbScheduler implements PathScheduler {
         history = new long[n];
         judged = new int[n];
         threshold = new int[n];
+        silentPtos = new int[n];
         Arrays.fill(roundStartNs, Long.MIN_VALUE);
         Arrays.fill(roundMinRttNs, Long.MAX_VALUE);
         for (int i = 0; i < n; i++) {
@@ -90,6 +98,7 @@ public final class PlbScheduler implements PathScheduler {
 
     @Override
     public void onAck(final long nowNs, final int path, final long ackedBytes, final long rttSampleNs, final PathSet paths) {
+        silentPtos[path] = 0;
         if (rttSampleNs >= 0) {
             roundMinRttNs[path] = Math.min(roundMinRttNs[path], rttSampleNs);
         }
@@ -147,10 +156,14 @@ public final class PlbScheduler implements PathScheduler {
         }
     }
 
-    /** A failed path's background probe went unanswered: try yet another port. */
+    /**
+     * A failed path's background probe went unanswered: try yet another port. So does the only path
+     * of a connection once it has been silent for {@value #SOLE_PATH_REPATH_PTOS} probe timeouts.
+     */
     @Override
     public void onProbeTimeout(final long nowNs, final int path, final boolean failed, final PathSet paths) {
-        if (failed) {
+        silentPtos[path]++;
+        if (failed || paths.count() == 1 && silentPtos[path] >= SOLE_PATH_REPATH_PTOS) {
             requestRepath(path, paths);
         }
     }

@@ -269,4 +269,33 @@ class EcmpMultipathTest {
             }
         }
     }
+
+    /**
+     * One single-path plb flow whose link fails for good mid-transfer: a connection never declares
+     * its only path failed, so plb moves it to a new source port after three probe timeouts in a
+     * row (as TCP re-hashes on its retransmission timeouts) until one answers, and everything arrives.
+     */
+    @Test
+    void shouldMoveTheOnlyPathOfAPlbFlowOffAFailedLink() {
+        final long seed = 5;
+        final Dci probe = new Dci(FABRIC, "plb", 1, seed);
+        final int dead = probe.linkOf(probe.flows.get(0), 0, probe.sourceNode(0));
+        final Dci d = new Dci(FABRIC + ",fail=" + dead + "@300ms", "plb", 1, seed);
+        final Connection flow = d.flows.get(0);
+        final int messages = 40;
+        d.net.runUntil(() -> flow.state() == ConnectionState.ESTABLISHED, S);
+        for (int m = 0; m < messages; m++) {
+            flow.send(d.net.nowNs(), m, SimTransfer.payload(seed, m, MESSAGE));
+        }
+        d.net.wake(d.a[0]);
+        assertThat(d.net.runUntil(() -> d.sinks[2].bytes >= (long) messages * MESSAGE, 30 * S))
+            .as("everything delivered despite link %d failing: %s", dead, flow.stats()).isTrue();
+        assertThat(d.sinks[2].bytes).as("exactly once").isEqualTo((long) messages * MESSAGE);
+        assertThat(d.failures()).isZero();
+        final ConnectionStats stats = flow.stats();
+        System.out.printf("plb, one path, link %d down at 300 ms, done at %.3f s: %s%n", dead, d.net.nowNs() / 1e9, stats.pathEvents());
+        assertThat(stats.pathEvents()).extracting(e -> e.pathId() + " " + e.kind()).contains("0 REPATHED").doesNotContain("0 FAILED");
+        assertThat(stats.pathEvents().get(0).atNs()).as("moved only after the failure").isGreaterThan(300 * MS);
+        assertThat(d.linkOf(flow, 0, d.sourceNode(0))).as("the path left the dead link").isNotEqualTo(dead);
+    }
 }
