@@ -821,7 +821,13 @@ public final class Connection {
     private long maybeSendAck(final long nowNs, final Path path, final DatagramSink sink) {
         final int ackEvery = config.ackEveryPackets();
         final long maxDelay = config.maxAckDelayNs();
-        if (path.received.ackDue(nowNs, ackEvery, maxDelay) && path.usable()) {
+        if (!path.usable()) {
+            // A failed path sends no ACK until it is reinstated (the datagram that reinstates it is
+            // followed by a poll), so its overdue ACK deadline is no timer: returned, it would
+            // wake the connection at once, again and again.
+            return Long.MAX_VALUE;
+        }
+        if (path.received.ackDue(nowNs, ackEvery, maxDelay)) {
             sendAck(nowNs, path, sink);
         }
         return path.received.ackDeadlineNs(maxDelay);
