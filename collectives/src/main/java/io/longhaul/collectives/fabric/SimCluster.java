@@ -7,6 +7,9 @@ import io.longhaul.transport.core.ConnectionState;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.core.MissingRanges;
 import io.longhaul.transport.core.SendStatus;
+import io.longhaul.transport.TransportContext;
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.sim.SimAddress;
 import io.longhaul.transport.sim.SimNetwork;
@@ -29,6 +32,12 @@ import java.util.function.BooleanSupplier;
  * time, so a run replays exactly from its seed: start collectives with the async API on every
  * rank, then {@link #await} them.
  *
+ * <p>Between DCs there may be an ECMP fabric instead of per-pair links: every pair of DCs is then
+ * joined by its own {@link EcmpFabric} ({@link SimNetwork#fabric}) shared by all ranks of the two
+ * DCs, each inter-DC connection spread over {@code interDcPaths} paths (source ports 0 to
+ * paths − 1), each path on the link its 4-tuple hashes to. Connections inside a DC keep one path
+ * over their per-pair link.
+ *
  * <p>Fabric tags are transport message tags; timers are virtual-time events.
  */
 public final class SimCluster implements AutoCloseable {
@@ -39,7 +48,19 @@ public final class SimCluster implements AutoCloseable {
     private final Topology topology;
     private final long seed;
     private final List<SimFabric> fabrics = new ArrayList<>();
+    private final List<DcFabric> dcFabrics = new ArrayList<>();
+    private final int interDcPaths;
     private boolean pollScheduled;
+
+    /**
+     * The ECMP fabric joining two DCs.
+     *
+     * @param dcA    the lower DC index: direction 0 of the fabric is from {@code dcA} to {@code dcB}.
+     * @param dcB    the higher DC index.
+     * @param fabric the model, with its counters.
+     */
+    public record DcFabric(int dcA, int dcB, EcmpFabric fabric) {
+    }
 
     /**
      * Builds the network and runs the handshakes of every pair (in virtual time).
@@ -48,8 +69,35 @@ public final class SimCluster implements AutoCloseable {
      */
     public SimCluster(final Topology topology, final LinkSpec intraDc, final LinkSpec interDc, final long seed,
                       final CoreConfig config) {
+        this(topology, intraDc, interDc, null, 1, seed, config);
+    }
+
+    /**
+     * Builds the network, with an ECMP fabric between every pair of DCs when {@code interDcFabric}
+     * is given, and runs the handshakes of every pair (in virtual time).
+     *
+     * @param interDc       the per-pair link between ranks of different DCs; unused with a fabric.
+     * @param interDcFabric the fabric joining each pair of DCs, or null for per-pair {@code interDc}
+     *                      links. Each pair of DCs gets its own instance, its links seeded from
+     *                      {@code seed} and the pair (the spec's hash seed is kept).
+     * @param interDcPaths  paths per connection between DCs, 1 to {@value TransportContext#MAX_PATHS};
+     *                      more than one needs a fabric (a per-pair link model carries one path).
+     * @param config        transport configuration of every endpoint (connection-id seeds are derived per rank).
+     * @throws IllegalArgumentException if {@code interDcPaths} is out of range or above 1 without a fabric.
+     */
+    public SimCluster(final Topology topology, final LinkSpec intraDc, final LinkSpec interDc, final FabricSpec interDcFabric,
+                      final int interDcPaths, final long seed, final CoreConfig config) {
+        if (interDcPaths < 1 || interDcPaths > TransportContext.MAX_PATHS) {
+            throw new IllegalArgumentException("paths " + interDcPaths + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+        }
+        if (interDcPaths > 1 && (interDcFabric == null || topology.dcCount() < 2)) {
+            throw new IllegalArgumentException("paths " + interDcPaths + " needs an ECMP fabric between DCs (a fabric spec with ecmp=K): "
+                + "the simulator models a link per rank pair that carries one path, and " + interDcPaths + " paths would get "
+                + interDcPaths + " links");
+        }
         this.topology = topology;
         this.seed = seed;
+        this.interDcPaths = interDcPaths;
         final int n = topology.size();
         for (int r = 0; r < n; r++) {
             final SimFabric f = new SimFabric(r, n);
@@ -58,14 +106,34 @@ public final class SimCluster implements AutoCloseable {
         }
         for (int a = 0; a < n; a++) {
             for (int b = a + 1; b < n; b++) {
-                final LinkSpec spec = topology.dcOf(a) == topology.dcOf(b) ? intraDc : interDc;
+                final boolean sameDc = topology.dcOf(a) == topology.dcOf(b);
+                if (!sameDc && interDcFabric != null) {
+                    continue;
+                }
+                final LinkSpec spec = sameDc ? intraDc : interDc;
                 final long linkSeed = seed * 7_919L + (long) a * n + b;
                 net.link(fabrics.get(a).node, fabrics.get(b).node, 0, spec.withSeed(linkSeed * 2), spec.withSeed(linkSeed * 2 + 1));
             }
         }
+        if (interDcFabric != null) {
+            final int dcs = topology.dcCount();
+            for (int a = 0; a < dcs; a++) {
+                for (int b = a + 1; b < dcs; b++) {
+                    final List<SimNetwork.SimNode> sideA = nodesOf(a);
+                    final List<SimNetwork.SimNode> sideB = nodesOf(b);
+                    if (sideA.isEmpty() || sideB.isEmpty()) {
+                        continue;
+                    }
+                    net.fabric(sideA, sideB, interDcFabric.withSeed(seed * 7_919L + 1_000_003L * (a * (long) dcs + b)));
+                    final List<EcmpFabric> all = net.fabrics();
+                    dcFabrics.add(new DcFabric(a, b, all.get(all.size() - 1)));
+                }
+            }
+        }
         for (int a = 0; a < n; a++) {
             for (int b = a + 1; b < n; b++) {
-                final Connection c = fabrics.get(a).node.endpoint().connect(net.nowNs(), fabrics.get(b).node.addresses(1));
+                final int paths = topology.dcOf(a) == topology.dcOf(b) ? 1 : interDcPaths;
+                final Connection c = fabrics.get(a).node.endpoint().connect(net.nowNs(), fabrics.get(b).node.addresses(paths));
                 c.attachment(b);
                 fabrics.get(a).connections[b] = c;
             }
@@ -83,6 +151,16 @@ public final class SimCluster implements AutoCloseable {
         return new SimCluster(Topology.flat(ranks), spec, spec, seed, new CoreConfig());
     }
 
+
+    private List<SimNetwork.SimNode> nodesOf(final int dc) {
+        final List<SimNetwork.SimNode> out = new ArrayList<>();
+        for (final SimFabric f : fabrics) {
+            if (topology.dcOf(f.rank) == dc) {
+                out.add(f.node);
+            }
+        }
+        return out;
+    }
 
     private boolean allEstablished() {
         for (final SimFabric f : fabrics) {
@@ -113,6 +191,21 @@ public final class SimCluster implements AutoCloseable {
 
     public Fabric fabric(final int rank) {
         return fabrics.get(rank);
+    }
+
+    /** @return the simulated node of {@code rank} (its index in the network, for taps and fabric lookups). */
+    public SimNetwork.SimNode node(final int rank) {
+        return fabrics.get(rank).node;
+    }
+
+    /** @return the ECMP fabrics between DCs, one per pair of DCs in order (a, b) with a &lt; b; empty without a fabric. */
+    public List<DcFabric> dcFabrics() {
+        return List.copyOf(dcFabrics);
+    }
+
+    /** @return paths per connection between DCs (connections inside a DC have one). */
+    public int interDcPaths() {
+        return interDcPaths;
     }
 
     /** @return the transport connection from {@code rank} to {@code peer} (for statistics). */

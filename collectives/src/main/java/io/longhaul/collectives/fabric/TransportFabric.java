@@ -118,7 +118,7 @@ public final class TransportFabric implements Fabric {
         });
         worker.setRemoveOnCancelPolicy(true);
         final MessageHandler handler = new Handler();
-        final String shaped = config.linkSpec().isPerfect() ? "" : config.link();
+        final String shaped = config.emulates() ? config.link() : "";
         final long seed = config.linkSeed() + 2L * rank;
         Transport plain = null;
         try {
@@ -146,7 +146,7 @@ public final class TransportFabric implements Fabric {
             context.maxPayloadBytes(config.maxPayloadBytes());
         }
         return context.bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
-            .congestionControl(config.congestionControl()).paths(config.paths())
+            .congestionControl(config.congestionControl()).scheduler(config.scheduler()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
             .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true);
     }
@@ -620,13 +620,24 @@ public final class TransportFabric implements Fabric {
     public String describe() {
         final StringBuilder sb = new StringBuilder();
         sb.append(local.localAddress()).append(" (").append(local.ioMode()).append(", cc ").append(config.congestionControl());
+        if (config.paths() > 1) {
+            sb.append(", ").append(config.paths()).append(" paths, scheduler ").append(config.scheduler());
+        }
         if (remote == local) {
-            sb.append(local.link().isPerfect() ? "" : ", link " + local.link());
+            sb.append(emulated(local).isEmpty() ? "" : ", " + emulated(local));
         } else {
             sb.append(", dc ").append(topology.dcOf(rank)).append("), ").append(remote.localAddress())
-                .append(" (to other DCs, link ").append(remote.link());
+                .append(" (to other DCs, ").append(emulated(remote));
         }
         return sb.append(')').toString();
+    }
+
+    /** @return {@code link SPEC}, {@code fabric SPEC} (the transport's own egress fabric) or empty. */
+    private static String emulated(final Transport t) {
+        if (t.fabric() != null) {
+            return "fabric " + t.fabric() + " (this rank's egress)";
+        }
+        return t.link().isPerfect() ? "" : "link " + t.link();
     }
 
     private static String seconds(final long ns) {

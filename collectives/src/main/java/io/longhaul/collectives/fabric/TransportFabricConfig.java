@@ -4,6 +4,8 @@ import io.longhaul.collectives.Topology;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.core.CoreConfig;
+import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 
 import java.util.concurrent.TimeUnit;
@@ -18,8 +20,12 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>{@link #topology}</td><td>one DC</td><td>which DC each rank lives in; decides which links the
  * emulated {@link #link} shapes</td></tr>
  * <tr><td>{@link #link}</td><td>none</td><td>a {@link LinkSpec} ({@code delay=5ms,rate=1gbit,loss=0.1%}) emulated
- * on every rank's egress toward ranks of <em>other</em> DCs; with a single DC, toward every rank</td></tr>
+ * on every rank's egress toward ranks of <em>other</em> DCs; with a single DC, toward every rank. Or a
+ * {@link FabricSpec} ({@code ecmp=4,rate=1gbit,delay=5ms,fail=1@2s+1s}): that egress crosses an ECMP
+ * fabric instead, each session's paths (source ports) hashed onto its links</td></tr>
  * <tr><td>{@link #congestionControl}</td><td>bbr</td><td>congestion control of every session</td></tr>
+ * <tr><td>{@link #scheduler}</td><td>spray</td><td>path scheduler of every session ({@link PathSchedulers}), e.g.
+ * {@code plb} or {@code weighted:by=rate}; it matters with {@link #paths} above 1</td></tr>
  * <tr><td>{@link #bindHost}</td><td>auto</td><td>local address to bind: in a multi-process job the
  * interface that routes to rank 0, in one process 127.0.0.1</td></tr>
  * <tr><td>{@link #connectTimeoutNs}</td><td>30 s</td><td>rendezvous and connection set-up, each</td></tr>
@@ -30,6 +36,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Links are emulated on each transport's egress, so a shaped pair is shaped both ways. With
  * several DCs and a link, each rank opens two transports: one plain for its DC, one shaped for the
  * others.
+ *
+ * <p><b>A fabric in real time is per rank.</b> The emulator models one transport's egress only, so
+ * with a fabric spec every rank's inter-DC transport crosses <em>its own</em> K links: two ranks of
+ * a DC do not share link queues or rates, and the DC as a whole gets K × rate per rank. The
+ * simulator (the harness's {@code sim} backend) joins the DCs by one fabric that all their ranks
+ * share; compare real-time and simulated fabric results with that in mind.
  */
 public final class TransportFabricConfig {
     /** Default time for the rendezvous and for connection set-up: 30 s. */
@@ -38,6 +50,7 @@ public final class TransportFabricConfig {
     private Topology topology;
     private String link = "";
     private String congestionControl = "bbr";
+    private String scheduler = PathSchedulers.DEFAULT;
     private String bindHost;
     private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
     private int paths = 1;
@@ -58,7 +71,7 @@ public final class TransportFabricConfig {
         return link;
     }
 
-    /** The emulated link between DCs (empty or {@code none} for none). */
+    /** The emulated link between DCs (empty or {@code none} for none): a link spec, or a fabric spec with {@code ecmp=K}. */
     public TransportFabricConfig link(final String value) {
         link = value == null ? "" : value;
         return this;
@@ -70,6 +83,16 @@ public final class TransportFabricConfig {
 
     public TransportFabricConfig congestionControl(final String value) {
         congestionControl = value;
+        return this;
+    }
+
+    public String scheduler() {
+        return scheduler;
+    }
+
+    /** The path scheduler of every session, e.g. {@code spray} or {@code plb:rounds=3}. */
+    public TransportFabricConfig scheduler(final String value) {
+        scheduler = value;
         return this;
     }
 
@@ -125,14 +148,34 @@ public final class TransportFabricConfig {
         return this;
     }
 
-    /** @return the parsed link (the perfect link when none). */
+    /** @return whether {@link #link} is an ECMP fabric spec ({@code ecmp=K}). */
+    public boolean isFabric() {
+        return FabricSpec.isFabricSpec(link);
+    }
+
+    /** @return the parsed link: the perfect link when none, and also when {@link #link} is a fabric (see {@link #fabricSpec()}). */
     public LinkSpec linkSpec() {
-        return LinkSpec.parse(link.isBlank() ? "" : link);
+        return isFabric() ? LinkSpec.perfect() : LinkSpec.parse(link.isBlank() ? "" : link);
+    }
+
+    /** @return the parsed fabric, or null when {@link #link} is a plain link spec or none. */
+    public FabricSpec fabricSpec() {
+        return isFabric() ? FabricSpec.parse(link) : null;
+    }
+
+    /** @return whether a link or a fabric is emulated. */
+    public boolean emulates() {
+        return isFabric() || !linkSpec().isPerfect();
+    }
+
+    /** @return the emulated link or fabric in canonical form, or {@code none}. */
+    public String describeLink() {
+        return isFabric() ? fabricSpec().toString() : linkSpec().isPerfect() ? "none" : linkSpec().toString();
     }
 
     /** @return whether ranks of different DCs talk over a shaped transport apart from the plain one. */
     public boolean splitsTransports() {
-        return topology != null && topology.dcCount() > 1 && !linkSpec().isPerfect();
+        return topology != null && topology.dcCount() > 1 && emulates();
     }
 
     /**
@@ -141,7 +184,11 @@ public final class TransportFabricConfig {
      */
     public TransportFabricConfig validate() {
         try {
-            linkSpec();
+            if (isFabric()) {
+                fabricSpec();
+            } else {
+                linkSpec();
+            }
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("link: " + e.getMessage(), e);
         }
@@ -149,6 +196,11 @@ public final class TransportFabricConfig {
             CongestionControls.validate(congestionControl);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("congestionControl: " + e.getMessage(), e);
+        }
+        try {
+            PathSchedulers.validate(scheduler);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("scheduler: " + e.getMessage(), e);
         }
         if (connectTimeoutNs < TimeUnit.MILLISECONDS.toNanos(1) || connectTimeoutNs > TransportContext.MAX_TIMEOUT_NS) {
             throw new IllegalArgumentException("connectTimeoutNs " + connectTimeoutNs + " is out of range; accepted: [1000000, "
@@ -165,14 +217,15 @@ public final class TransportFabricConfig {
     }
 
     public TransportFabricConfig copy() {
-        return new TransportFabricConfig().topology(topology).link(link).congestionControl(congestionControl).bindHost(bindHost)
-            .connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed).maxPayloadBytes(maxPayloadBytes);
+        return new TransportFabricConfig().topology(topology).link(link).congestionControl(congestionControl).scheduler(scheduler)
+            .bindHost(bindHost).connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed).maxPayloadBytes(maxPayloadBytes);
     }
 
     @Override
     public String toString() {
         return "TransportFabricConfig[topology=" + (topology == null ? "flat" : topology) + ", link="
-            + (link.isBlank() ? "none" : link) + ", cc=" + congestionControl + ", bind=" + (bindHost == null ? "auto" : bindHost)
+            + (link.isBlank() ? "none" : link) + ", cc=" + congestionControl + ", scheduler=" + scheduler
+            + ", bind=" + (bindHost == null ? "auto" : bindHost)
             + ", connectTimeoutNs=" + connectTimeoutNs + ", paths=" + paths + ", linkSeed=" + linkSeed
             + ", maxPayloadBytes=" + (maxPayloadBytes == 0 ? "default" : maxPayloadBytes) + "]";
     }

@@ -23,7 +23,13 @@ import io.longhaul.collectives.rendezvous.LaunchEnvironment;
 import io.longhaul.collectives.rendezvous.LaunchEnvironment.LaunchInfo;
 import io.longhaul.transport.Transport;
 import io.longhaul.transport.TransportContext;
+import io.longhaul.harness.scenario.FabricLinkCounters;
+import io.longhaul.harness.scenario.FabricReport;
+import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 import picocli.CommandLine;
@@ -54,7 +60,9 @@ import java.util.function.Consumer;
  * <ul>
  *   <li><b>one process</b> ({@code --ranks N}, and the default when no launcher variable is set):
  *       N ranks in this JVM, each with its own transport on loopback (or {@code --bind}); with
- *       {@code --topology} and {@code --link} the links between DCs are emulated in process;</li>
+ *       {@code --topology} and {@code --link} the links between DCs are emulated in process (a
+ *       fabric spec {@code ecmp=K,...} gives each rank's inter-DC egress its own ECMP group: in real
+ *       time ranks do not share the group's links);</li>
  *   <li><b>one rank per process</b>: under torchrun ({@code RANK}, {@code WORLD_SIZE},
  *       {@code MASTER_ADDR}, {@code MASTER_PORT}), mpirun ({@code OMPI_COMM_WORLD_RANK/SIZE}),
  *       srun ({@code SLURM_PROCID/NTASKS}) or {@code --rank --world-size --master}; rank 0 hosts
@@ -123,12 +131,19 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
 
     @Option(names = "--link", paramLabel = "SPEC", defaultValue = "", order = 23,
         description = "Emulated link between DCs (between all ranks with one DC), netem vocabulary: delay, jitter, rate, queue, "
-            + "loss, burst, reorder, dup, corrupt, seed. e.g. --link delay=5ms,rate=1gbit,loss=0.1%%")
+            + "loss, burst, reorder, dup, corrupt, seed; or an ECMP fabric spec (ecmp=K plus those keys, nic, hash-seed, "
+            + "fail=L@TIME[+DUR], degrade=...), each rank's inter-DC egress crossing its own copy of the group. "
+            + "e.g. --link delay=5ms,rate=1gbit,loss=0.1%% or --link ecmp=4,delay=5ms,rate=1gbit,fail=1@2s+1s")
     String link;
 
     @Option(names = "--cc", paramLabel = "NAME", defaultValue = "bbr", order = 24,
         description = "Congestion control (default ${DEFAULT-VALUE}): newreno, cubic, bbr, delay, fixed:rate=RATE, or a plug-in, e.g. --cc cubic.")
     String cc;
+
+    @Option(names = "--scheduler", paramLabel = "NAME[:k=v]", defaultValue = PathSchedulers.DEFAULT, order = 24,
+        description = "Path scheduler of every session, for --paths > 1 (default ${DEFAULT-VALUE}): spray, weighted, minrtt, flowlet, plb, "
+            + "single, or a plug-in's name, with :key=value parameters, e.g. --scheduler plb or --scheduler weighted:by=rate.")
+    String scheduler;
 
     @Option(names = "--bind", paramLabel = "ADDR", order = 25,
         description = "Local address to bind the transport(s) to (default: the interface that routes to rank 0; 127.0.0.1 "
@@ -248,7 +263,11 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
                 throw bad("--paths " + paths + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
             }
             try {
-                LinkSpec.parse(link);
+                if (FabricSpec.isFabricSpec(link)) {
+                    FabricSpec.parse(link);
+                } else {
+                    LinkSpec.parse(link);
+                }
             } catch (final IllegalArgumentException x) {
                 throw bad("--link: " + x.getMessage());
             }
@@ -256,6 +275,11 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
                 CongestionControls.validate(cc);
             } catch (final IllegalArgumentException x) {
                 throw bad("--cc: " + x.getMessage());
+            }
+            try {
+                PathSchedulers.validate(scheduler);
+            } catch (final IllegalArgumentException x) {
+                throw bad("--scheduler: " + x.getMessage());
             }
             if (bind != null) {
                 if (bind.contains(":") && !bind.contains("::") && bind.indexOf(':') == bind.lastIndexOf(':')) {
@@ -309,7 +333,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             }
             final CommunicatorConfig comm = new CommunicatorConfig().algorithm(algorithm).timeoutNs(timeoutNs).chunkBytes((int) chunkBytes)
                 .mode(m).deadlineNs(deadlineNs).boundedScope(scope).hadamard(hadamard).hadamardSeed(seed);
-            final TransportFabricConfig fabric = new TransportFabricConfig().topology(topo).link(link).congestionControl(cc)
+            final TransportFabricConfig fabric = new TransportFabricConfig().topology(topo).link(link).congestionControl(cc).scheduler(scheduler)
                 .bindHost(bind).connectTimeoutNs(connectNs).paths(paths).linkSeed(seed);
             return new Settings(options, comm, fabric, topo);
         } catch (final CommandLine.ParameterException x) {
@@ -466,9 +490,12 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
     private void printPreamble(final Settings s, final int n, final String mode, final List<TransportFabric> fabrics) {
         final BenchOptions o = s.options();
         final Topology topo = fabrics.get(0).topology();
-        out.printf(Locale.ROOT, "# longhaul %s: %d ranks %s, algorithm %s, topology %s, link %s, cc %s%n",
-            collective().ncclName(), n, mode, o.algorithm().algorithmName(), topo, s.fabric().linkSpec().isPerfect() ? "none"
-                : s.fabric().linkSpec() + (topo.dcCount() > 1 ? " (between DCs)" : ""), s.fabric().congestionControl());
+        final String emulated = !s.fabric().emulates() ? "none" : s.fabric().isFabric()
+            ? "ECMP group " + s.fabric().describeLink() + (topo.dcCount() > 1 ? " (between DCs, one per rank's egress)" : " (one per rank's egress)")
+            : s.fabric().describeLink() + (topo.dcCount() > 1 ? " (between DCs)" : "");
+        out.printf(Locale.ROOT, "# longhaul %s: %d ranks %s, algorithm %s, topology %s, link %s, cc %s, scheduler %s, paths %d%n",
+            collective().ncclName(), n, mode, o.algorithm().algorithmName(), topo, emulated, s.fabric().congestionControl(),
+            s.fabric().scheduler(), s.fabric().paths());
         out.printf(Locale.ROOT, "# nThread 1 nGpus 1 minBytes %d maxBytes %d step: %s warmup iters: %d iters: %d agg iters: 1 "
                 + "validation: %d graph: 0%n", o.minBytes(), o.maxBytes(),
             o.stepFactor() > 1 ? o.stepFactor() + "(factor)" : o.stepBytes() + "(bytes)", o.warmup(), o.iterations(), o.check() ? 1 : 0);
@@ -498,12 +525,22 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         out.print(NcclTestsReport.footer(rows));
         long lost = 0;
         long offered = 0;
+        final List<FabricLinkCounters> links = new ArrayList<>();
         for (final TransportFabric f : fabrics) {
+            final Topology topo = f.topology();
+            final int dc = topo.dcOf(f.rank());
             for (final Transport t : f.transports()) {
-                if (!t.link().isPerfect()) {
+                if (!t.link().isPerfect() || t.fabric() != null) {
                     final Transport.EmulatorCounters c = t.emulatorCounters();
                     offered += c.offered();
                     lost += c.lost() + c.queueDrops();
+                }
+                if (t.fabric() != null) {
+                    final String to = topo.dcCount() == 2 ? "dc" + (1 - dc) : topo.dcCount() == 1 ? "dc0" : "*";
+                    for (final EcmpFabric.LinkCounters l : t.fabricCounters().links()) {
+                        links.add(new FabricLinkCounters("dc" + dc, to, l.link(), l.offered(), l.delivered(), l.deliveredBytes(), l.queueDrops(),
+                            l.lossDrops(), l.failureDrops()));
+                    }
                 }
             }
         }
@@ -511,14 +548,26 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             out.printf(Locale.ROOT, "# Emulated link%s: %d datagrams offered, %d dropped (%.3f%%)%n", fabrics.size() > 1 ? "s" : " (rank 0)",
                 offered, lost, 100.0 * lost / offered);
         }
+        final FabricReport report = links.isEmpty() ? null : new FabricReport(s.fabric().describeLink(), FabricLinkCounters.merge(links), null);
+        if (report != null) {
+            out.print(report.table("# "));
+            out.printf("# (each rank's egress crosses its own copy of the group; %s)%n", fabrics.size() > 1 ? "summed over the ranks by DC"
+                : "this rank's egress only");
+        }
         out.flush();
         if (json != null) {
             final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             final ObjectNode node = (ObjectNode) mapper.readTree(NcclTestsReport.json(collective(), n, rows));
             node.put("algorithm", s.options().algorithm().algorithmName());
             node.put("topology", fabrics.get(0).topology().toString());
-            node.put("link", s.fabric().linkSpec().isPerfect() ? "none" : s.fabric().linkSpec().toString());
+            node.put("link", s.fabric().describeLink());
             node.put("cc", s.fabric().congestionControl());
+            node.put("scheduler", s.fabric().scheduler());
+            node.put("paths", s.fabric().paths());
+            if (report != null) {
+                node.put("fabric", report.fabric());
+                node.set("links", SweepResults.mapper().valueToTree(report.links()));
+            }
             final CommunicatorConfig cc = s.communicator();
             node.put("mode", cc.mode().modeName());
             if (cc.mode() == Mode.BOUNDED) {

@@ -9,6 +9,8 @@ import io.longhaul.harness.report.Report;
 import io.longhaul.harness.report.ReportData;
 import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
+import io.longhaul.harness.scenario.Scenario;
+import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepCell;
@@ -16,7 +18,9 @@ import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.util.Units;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,18 +34,22 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code longhaul sweep}: a grid of scenarios × distances × loss × congestion control × algorithm,
+ * {@code longhaul sweep}: a grid of scenarios × distances × loss × congestion control × algorithm ×
+ * path scheduler × paths,
  * each cell running an all-reduce size sweep and the training model, appended to
  * {@code OUT/sweep.jsonl} as it finishes (re-running skips finished cells), then
  * {@code sweep.csv}, {@code sweep.json} and, with {@code --report}, the HTML report.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Grid of scenarios x distance x loss x congestion control x algorithm: all-reduce bus bandwidth and training efficiency.",
+    description = {"Grid of scenarios x distance x loss x congestion control x algorithm x path scheduler x paths: all-reduce bus bandwidth "
+        + "and training efficiency (and per-link counters on an ECMP group).",
         "Resumable: each finished cell is appended to OUT/sweep.jsonl; re-running the same command skips finished cells."},
     footer = {"", "Examples:",
         "  longhaul sweep --out results/",
         "  longhaul sweep --scenario dci-1000km --distance 0,10,100,1000 --loss 0,0.1 --cc bbr,cubic --algo ring,hier --out results/ --report report.html",
-        "  longhaul sweep --scenario lossy-1000km --cc bbr,cubic,newreno --no-bench --out results/"})
+        "  longhaul sweep --scenario lossy-1000km --cc bbr,cubic,newreno --no-bench --out results/",
+        "  longhaul sweep --scenario dci-1000km-ecmp --distance scenario --loss scenario --cc bbr --algo hier --scheduler spray,plb,single "
+            + "--paths 1,4 --no-bench --out results/ --report report.html"})
 final class SweepCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -63,6 +71,16 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--algo", paramLabel = "NAME", split = ",", defaultValue = "ring,hier", description = "Algorithms (default ${DEFAULT-VALUE}).")
     private List<String> algos;
+
+    @Option(names = "--scheduler", paramLabel = "NAME[:k=v]", split = ",",
+        description = "Path schedulers (default: each scenario's own): spray, weighted, minrtt, flowlet, plb, single or a plug-in, with "
+            + ":key=value parameters, e.g. --scheduler spray,plb,single.")
+    private List<String> schedulers;
+
+    @Option(names = {"-P", "--paths"}, paramLabel = "N", split = ",",
+        description = "Paths (UDP source ports) per inter-DC session, 1-16 (default: each scenario's own); more than 1 on the sim "
+            + "backend needs an ECMP group between the DCs (links.inter.ecmp), e.g. --paths 1,4.")
+    private List<Integer> paths;
 
     @Option(names = "--mode", paramLabel = "MODE", split = ",", defaultValue = "reliable",
         description = "Collective modes: reliable, bounded, bounded+hadamard (default ${DEFAULT-VALUE}); bounded cells measure the all-reduce "
@@ -136,6 +154,20 @@ final class SweepCommand implements Callable<Integer> {
             for (final String a : algos) {
                 Algorithm.parse(a);
             }
+            final List<String> schedulerAxis = schedulers == null ? List.of() : schedulers;
+            for (final String sc : schedulerAxis) {
+                try {
+                    PathSchedulers.validate(sc);
+                } catch (final IllegalArgumentException x) {
+                    throw new IllegalArgumentException("--scheduler: " + x.getMessage());
+                }
+            }
+            final List<Integer> pathAxis = paths == null ? List.of() : paths;
+            for (final int p : pathAxis) {
+                if (p < 1 || p > TransportContext.MAX_PATHS) {
+                    throw new IllegalArgumentException("--paths " + p + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+                }
+            }
             final List<String> modeNames = new ArrayList<>();
             for (final String m : modes) {
                 try {
@@ -158,8 +190,14 @@ final class SweepCommand implements Callable<Integer> {
                 Units.parseDurationNs("--backward", backward), steps, warmup, DataType.FLOAT32);
             plan = new SweepPlan(scenarios, numbers("--distance", distances, 0, 20_000), numbers("--loss", losses, 0, 100), ccs, algos, !noBench,
                 Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train,
-                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs);
+                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs, schedulerAxis, pathAxis);
             fb = FabricBackends.byName(backend);
+            for (final String name : scenarios) {
+                final Scenario sc = ScenarioLoader.load(name);
+                for (final int p : pathAxis.isEmpty() ? List.of(sc.paths()) : pathAxis) {
+                    checkPaths(sc, p, fb);
+                }
+            }
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -173,6 +211,18 @@ final class SweepCommand implements Callable<Integer> {
             pw.println("# report: " + report);
         }
         return progress.failed() == 0 ? 0 : LonghaulCli.EXIT_FAILURE;
+    }
+
+    /**
+     * @throws IllegalArgumentException if {@code paths} above 1 would run on the simulated backend
+     *                                  over single inter-DC links, which carry one path.
+     */
+    static void checkPaths(final Scenario scenario, final int paths, final FabricBackend backend) {
+        if (paths > 1 && backend.name().equals(SimBackend.NAME) && scenario.dataCenters().size() > 1
+            && !scenario.hasFabric()) {
+            throw new IllegalArgumentException("--paths " + paths + " on scenario " + scenario.name() + ": the sim backend models one link per "
+                + "inter-DC rank pair, which carries one path; give the scenario an ECMP group (links.inter.ecmp: K) or use 1 path");
+        }
     }
 
     private static List<Double> numbers(final String flag, final List<String> values, final double min, final double max) {

@@ -37,8 +37,7 @@ final class SweepProgress implements SweepListener {
         out.flush();
         final long t0 = System.nanoTime();
         final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
-        Sweep.runCell(plan, backend, scenario, plan.cells(name -> new SweepPlan.ScenarioDefaults.Values(
-            scenario.maxDistanceKm(), scenario.congestionControl(), scenario.algorithm().algorithmName())).get(0));
+        Sweep.runCell(plan, backend, scenario, plan.cells(name -> Sweep.defaultsOf(scenario)).get(0));
         out.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
         out.flush();
     }

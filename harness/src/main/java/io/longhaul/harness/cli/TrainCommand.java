@@ -17,7 +17,9 @@ import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainComparison;
 import io.longhaul.harness.train.TrainConfig;
 import io.longhaul.harness.train.TrainResult;
+import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.util.Units;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,6 +46,7 @@ import java.util.concurrent.Callable;
         "  longhaul train --scenario dci-1000km",
         "  longhaul train --scenario lossy-1000km --cc cubic --algo ring --json train.json",
         "  longhaul train --scenario my-dcs.yaml --grad-size 64M --bucket-size 8M --forward 100ms --backward 200ms --steps 10",
+        "  longhaul train --scenario dci-1000km-ecmp --scheduler plb --paths 4 --json train-plb.json",
         "  longhaul train --model mlp --scenario dci-1000km --loss 1%% --mode bounded --deadline 6ms",
         "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json"})
 final class TrainCommand implements Callable<Integer> {
@@ -65,6 +68,16 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--algo", paramLabel = "NAME", description = "All-reduce algorithm: auto, ring, rhd, tree, hier (default: the scenario's).")
     private String algo;
+
+    @Option(names = "--scheduler", paramLabel = "NAME[:k=v]",
+        description = "Path scheduler of every session (default: the scenario's): spray, weighted, minrtt, flowlet, plb, single or a "
+            + "plug-in, e.g. --scheduler plb or --scheduler weighted:by=rate.")
+    private String scheduler;
+
+    @Option(names = {"-P", "--paths"}, paramLabel = "N",
+        description = "Paths (UDP source ports) per inter-DC session, 1-16 (default: the scenario's); more than 1 on the sim backend "
+            + "needs an ECMP group between the DCs (links.inter.ecmp), e.g. --paths 4.")
+    private Integer paths;
 
     @Option(names = "--grad-size", paramLabel = "SIZE", defaultValue = "16M", description = "Gradient bytes per step (default ${DEFAULT-VALUE}).")
     private String gradSize;
@@ -157,11 +170,13 @@ final class TrainCommand implements Callable<Integer> {
             config = new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize), Units.parseSizeBytes("--bucket-size", bucketSize),
                 Units.parseDurationNs("--forward", forward), Units.parseDurationNs("--backward", backward), steps, warmup, DataType.parse(dtype));
             fb = FabricBackends.byName(backend);
+            SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         if (printLink) {
-            out.println(s.interDcLink());
+            // An ECMP group prints as its fabric spec (ecmp=K,...): netem cannot shape one.
+            out.println(s.interDcFabric() != null ? s.interDcFabric() : s.interDcLink());
             return 0;
         }
         out.print(s.describe());
@@ -187,12 +202,18 @@ final class TrainCommand implements Callable<Integer> {
         final double target = s.maxDistanceKm() <= 10 ? 0.95 : 0.90;
         out.printf(Locale.ROOT, "# efficiency at %s km: %.1f%% (target %.0f%%: %s)%n", km(s.maxDistanceKm()), c.efficiency() * 100, target * 100,
             c.efficiency() >= target ? "met" : "missed");
+        if (r.fabric() != null) {
+            out.print(r.fabric().table("# "));
+        }
+        out.flush();
         if (json != null) {
             final double lossPct = s.dataCenters().size() > 1 ? s.interDcLink().meanLossProbability() * 100 : 0;
             final SweepRow row = new SweepRow(s.name() + "|" + km(s.maxDistanceKm()) + "km|" + s.congestionControl() + "|"
-                + s.algorithm().algorithmName(), s.name(), fb.name(), s.maxDistanceKm(), lossPct, s.congestionControl(),
+                + s.algorithm().algorithmName() + (s.scheduler().equals(PathSchedulers.DEFAULT) && s.paths() == 1 ? ""
+                : "|sched=" + s.scheduler() + "|paths=" + s.paths()), s.name(), fb.name(), s.maxDistanceKm(), lossPct, s.congestionControl(),
                 s.algorithm().algorithmName(), SweepRow.TRAIN, config.gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6,
-                r.exposedNs() / 1e6, c.baseline().meanStepNs() / 1e6, c.efficiency(), s.seed());
+                r.exposedNs() / 1e6, c.baseline().meanStepNs() / 1e6, c.efficiency(), s.seed()).withMultipath(s.scheduler(), s.paths())
+                .withFabric(r.fabric());
             Files.writeString(json.toPath(), SweepResults.toJson(row) + "\n", StandardCharsets.UTF_8);
         }
         return 0;
@@ -248,6 +269,7 @@ final class TrainCommand implements Callable<Integer> {
             config = new ModelConfig(d.inputs(), d.hidden(), d.classes(), batch, lr, d.momentum(), steps == null ? d.steps() : steps,
                 computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed());
             fb = FabricBackends.byName(backend);
+            SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final CommandLine.ParameterException e) {
             throw e;
         } catch (final IllegalArgumentException | IllegalStateException e) {
@@ -348,7 +370,7 @@ final class TrainCommand implements Callable<Integer> {
         return km == Math.rint(km) ? Long.toString((long) km) : Double.toString(km);
     }
 
-    /** The scenario with --distance, --loss, --cc, --algo and --seed applied; bad values throw IllegalArgumentException. */
+    /** The scenario with --distance, --loss, --cc, --algo, --scheduler, --paths and --seed applied; bad values throw IllegalArgumentException. */
     private Scenario scenarioFromFlags() {
         Scenario base = ScenarioLoader.load(scenario);
         if (distanceKm != null) {
@@ -363,6 +385,20 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (algo != null) {
             base = base.withAlgorithm(Algorithm.parse(algo));
+        }
+        if (scheduler != null) {
+            try {
+                PathSchedulers.validate(scheduler);
+            } catch (final IllegalArgumentException x) {
+                throw new IllegalArgumentException("--scheduler: " + x.getMessage(), x);
+            }
+            base = base.withScheduler(scheduler);
+        }
+        if (paths != null) {
+            if (paths < 1 || paths > TransportContext.MAX_PATHS) {
+                throw new IllegalArgumentException("--paths " + paths + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+            }
+            base = base.withPaths(paths);
         }
         if (seed != null) {
             base = base.withSeed(seed);

@@ -40,8 +40,7 @@ public record ModeMeasurement(ModelComparison.Variant variant, long bytes, doubl
     public static ModeMeasurement run(final FabricBackend backend, final Scenario scenario, final ModelComparison.Variant variant,
                                       final long deadlineNs, final long bytes, final int iterations, final int warmup) {
         final ClusterSpec base = ClusterSpec.of(scenario);
-        final ClusterSpec spec = new ClusterSpec(base.topology(), base.intraDcLink(), base.interDcLink(), base.congestionControl(),
-            base.maxPayloadBytes(), ModelComparison.communicatorConfig(scenario, variant, deadlineNs), base.seed());
+        final ClusterSpec spec = base.withCommunicatorConfig(ModelComparison.communicatorConfig(scenario, variant, deadlineNs));
         final int count = (int) (bytes / 4);
         try (Cluster cluster = backend.open(spec)) {
             final List<Communicator> comms = cluster.communicators();

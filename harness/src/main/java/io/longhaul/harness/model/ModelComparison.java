@@ -62,8 +62,7 @@ public final class ModelComparison {
     public static ModelResult runOnce(final FabricBackend backend, final Scenario scenario, final Variant variant, final long deadlineNs,
                                       final ModelConfig config) {
         final ClusterSpec base = ClusterSpec.of(scenario);
-        final ClusterSpec spec = new ClusterSpec(base.topology(), base.intraDcLink(), base.interDcLink(), base.congestionControl(),
-            base.maxPayloadBytes(), communicatorConfig(scenario, variant, deadlineNs), base.seed());
+        final ClusterSpec spec = base.withCommunicatorConfig(communicatorConfig(scenario, variant, deadlineNs));
         try (Cluster cluster = backend.open(spec)) {
             return ModelTraining.run(cluster, config);
         }

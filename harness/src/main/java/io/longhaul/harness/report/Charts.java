@@ -9,6 +9,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
@@ -16,6 +17,7 @@ import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
@@ -116,6 +118,40 @@ final class Charts {
             if (m[0] > y.getUpperBound()) {
                 y.setUpperBound(m[0] * 1.05);
             }
+        }
+        return png(chart);
+    }
+
+    /**
+     * A timeline: one line per series over time, with shaded {@code intervals} ({x0, x1, label
+     * index}) such as a link's outage, labelled by {@code labels}.
+     */
+    static String timeline(final String title, final String xLabel, final String yLabel, final Series series, final List<double[]> intervals,
+                           final List<String> labels) {
+        final JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, series.dataset(), PlotOrientation.VERTICAL, true, false,
+            false);
+        final XYPlot plot = chart.getXYPlot();
+        style(chart);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        final XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < series.byName.size(); i++) {
+            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            r.setSeriesStroke(i, new BasicStroke(2.0f));
+        }
+        plot.setRenderer(r);
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        plot.getRangeAxis().setLabelFont(LABEL);
+        plot.getDomainAxis().setLabelFont(LABEL);
+        for (int i = 0; i < intervals.size(); i++) {
+            final double[] iv = intervals.get(i);
+            final IntervalMarker m = new IntervalMarker(iv[0], iv[1], new Color(0xd6, 0x27, 0x28, 40));
+            m.setLabel(labels.get(i));
+            m.setLabelFont(LABEL);
+            m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+            m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            plot.addDomainMarker(m, Layer.BACKGROUND);
         }
         return png(chart);
     }

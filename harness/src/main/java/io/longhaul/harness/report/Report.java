@@ -1,5 +1,7 @@
 package io.longhaul.harness.report;
 
+import io.longhaul.harness.scenario.FabricLinkCounters;
+import io.longhaul.harness.scenario.LinkTimeline;
 import io.longhaul.harness.sweep.SweepRow;
 import org.jfree.data.category.DefaultCategoryDataset;
 
@@ -20,11 +22,16 @@ import java.util.TreeMap;
  * The HTML report: one self-contained file (inline CSS, charts as base64 PNG, no external
  * requests) with training efficiency against distance (95 % and 90 % targets marked), exposed
  * communication, all-reduce bus bandwidth against size, goodput against loss per congestion
- * control, RTT percentiles, the table behind every chart, and the environment.
+ * control, RTT percentiles, path schedulers on an inter-DC ECMP group (time per scheduler, bytes
+ * per link over time around a link failure, per-link counters), the table behind every chart, and
+ * the environment.
  */
 public final class Report {
     /** Section ids, in page order (tests and scripts look for them). */
-    public static final List<String> SECTIONS = List.of("summary", "efficiency", "exposed", "busbw", "bounded", "goodput", "rtt", "environment");
+    public static final List<String> SECTIONS = List.of("summary", "efficiency", "exposed", "busbw", "bounded", "goodput", "rtt", "schedulers",
+        "timeline", "links", "environment");
+    /** Most link timelines drawn (one per scheduler and paths, failures first). */
+    static final int MAX_TIMELINES = 4;
     /** Efficiency target across buildings (up to 10 km). */
     public static final double TARGET_NEAR = 0.95;
     /** Efficiency target at metro and long-haul distances. */
@@ -84,6 +91,9 @@ public final class Report {
         bounded(h, data);
         goodput(h, data, bus);
         rtt(h, data);
+        schedulers(h, data);
+        timeline(h, data);
+        links(h, data);
         environment(h, env);
         h.append("</main></body></html>\n");
         return h.toString();
@@ -364,6 +374,169 @@ public final class Report {
                 h.append("<td>").append(v == null ? "" : fmt(v / 1000.0, 3)).append("</td>");
             }
             h.append("</tr>");
+        }
+        h.append("</table></details>");
+        close(h);
+    }
+
+    /** Chart (a): all-reduce time and training step time per path scheduler and paths, on an ECMP group. */
+    private static void schedulers(final StringBuilder h, final ReportData data) {
+        open(h, "schedulers", "Path schedulers on an ECMP group",
+            "Sessions between DCs spread over several paths (source ports), each hashed onto one link of the ECMP group; the path "
+                + "scheduler decides which path each packet takes. Few paths or a scheduler that sticks to one path leave links idle "
+                + "where flows collide. Lower is better. Run longhaul sweep --scheduler spray,plb,single --paths 1,4 on a scenario with "
+                + "links.inter.ecmp (e.g. dci-1000km-ecmp).");
+        final List<SweepRow> ecmp = data.rows().stream().filter(r -> r.fabric() != null).toList();
+        final List<SweepRow> bus = ecmp.stream().filter(r -> SweepRow.BUSBW.equals(r.kind()) && r.timeUs() != null && r.bytes() != null).toList();
+        final List<SweepRow> train = ecmp.stream().filter(r -> SweepRow.TRAIN.equals(r.kind()) && r.stepMs() != null).toList();
+        if (bus.isEmpty() && train.isEmpty()) {
+            empty(h, "No results on an ECMP group.");
+            close(h);
+            return;
+        }
+        final List<String[]> table = new ArrayList<>();
+        if (!bus.isEmpty()) {
+            final double farKm = bus.stream().mapToDouble(r -> d(r.distanceKm())).max().orElse(0);
+            final long largest = bus.stream().mapToLong(SweepRow::bytes).max().orElse(0);
+            final DefaultCategoryDataset ds = new DefaultCategoryDataset();
+            for (final SweepRow r : bus) {
+                if (d(r.distanceKm()) == farKm && r.bytes() == largest) {
+                    ds.addValue(d(r.timeUs()) / 1e3, pathsSeries(r), schedulerOf(r));
+                    table.add(new String[] {r.scenario(), schedulerOf(r), pathsOf(r), otherConfig(r), km(farKm), "all-reduce " + Charts.size(largest)
+                        + "B", fmt(d(r.timeUs()) / 1e3, 2) + " ms", fmt(d(r.busbwGbps()) * 8, 3) + " Gbit/s bus"});
+                }
+            }
+            chart(h, Charts.bars("All-reduce time at " + Charts.size(largest) + "B per path scheduler (ECMP group, " + km(farKm) + " km)",
+                "path scheduler", "time per all-reduce (ms)", ds), "all-reduce time per path scheduler");
+        }
+        if (!train.isEmpty()) {
+            final double farKm = train.stream().mapToDouble(r -> d(r.distanceKm())).max().orElse(0);
+            final DefaultCategoryDataset ds = new DefaultCategoryDataset();
+            for (final SweepRow r : train) {
+                if (d(r.distanceKm()) == farKm) {
+                    ds.addValue(d(r.stepMs()), pathsSeries(r), schedulerOf(r));
+                    table.add(new String[] {r.scenario(), schedulerOf(r), pathsOf(r), otherConfig(r), km(farKm), "training step",
+                        fmt(d(r.stepMs()), 1) + " ms", r.efficiency() == null ? "" : pct(r.efficiency()) + " efficiency"});
+                }
+            }
+            chart(h, Charts.bars("Training step time per path scheduler (ECMP group, " + km(farKm) + " km)", "path scheduler",
+                "mean step time (ms)", ds), "training step time per path scheduler");
+        }
+        h.append("<details open><summary>Table: per path scheduler</summary><table><tr><th>scenario</th><th class=\"l\">scheduler</th>")
+            .append("<th>paths</th><th class=\"l\">configuration</th><th>distance km</th><th class=\"l\">measure</th><th>value</th><th></th></tr>");
+        for (final String[] row : table) {
+            h.append("<tr><td>").append(esc(row[0])).append("</td><td class=\"l\">").append(esc(row[1])).append("</td><td>").append(esc(row[2]))
+                .append("</td><td class=\"l\">").append(esc(row[3])).append("</td><td>").append(row[4]).append("</td><td class=\"l\">")
+                .append(esc(row[5])).append("</td><td>").append(row[6]).append("</td><td>").append(esc(row[7])).append("</td></tr>");
+        }
+        h.append("</table></details>");
+        close(h);
+    }
+
+    private static String schedulerOf(final SweepRow r) {
+        return r.scheduler() == null ? "spray" : r.scheduler();
+    }
+
+    private static String pathsOf(final SweepRow r) {
+        return Integer.toString(r.paths() == null ? 1 : r.paths());
+    }
+
+    /** cc, algorithm, loss and mode: what besides scheduler and paths tells rows apart. */
+    private static String otherConfig(final SweepRow r) {
+        return r.cc() + " " + r.algorithm() + (r.lossPercent() == null || r.lossPercent() < 0 ? "" : " loss " + fmt(r.lossPercent(), 2) + "%")
+            + (r.mode() == null || "reliable".equals(r.mode()) ? "" : " " + r.mode());
+    }
+
+    private static String pathsSeries(final SweepRow r) {
+        return pathsOf(r) + (pathsOf(r).equals("1") ? " path, " : " paths, ") + otherConfig(r);
+    }
+
+    /** Chart (b): what each link delivered over time, with the group's failures shaded. */
+    private static void timeline(final StringBuilder h, final ReportData data) {
+        open(h, "timeline", "Goodput per link around a link failure",
+            "What each link of the ECMP group delivered (both directions, whole datagrams including repairs) per interval of the "
+                + "simulated run at distance, with the group's failures shaded: the traffic of the failed link's paths moves to the others "
+                + "once the transport declares them failed, and returns when the link does (train runs on the sim backend).");
+        final List<SweepRow> withTimeline = data.rows().stream().filter(r -> r.timeline() != null && !r.timeline().series().isEmpty()).toList();
+        if (withTimeline.isEmpty()) {
+            empty(h, "No link timelines (longhaul train --json or longhaul sweep on the sim backend, on a scenario with links.inter.ecmp).");
+            close(h);
+            return;
+        }
+        final List<SweepRow> chosen = new ArrayList<>();
+        final List<String> seen = new ArrayList<>();
+        // Failures first, then the most paths and the farthest distance: one chart per scheduler before a second per scheduler.
+        final List<SweepRow> ordered = withTimeline.stream().sorted(Comparator.comparing((SweepRow r) -> r.timeline().events().isEmpty())
+            .thenComparing(r -> -(r.paths() == null ? 1 : r.paths())).thenComparing(r -> -d(r.distanceKm()))).toList();
+        for (final SweepRow r : ordered) {
+            final String key = r.scenario() + "|" + schedulerOf(r) + "|" + pathsOf(r);
+            if (!seen.contains(key) && chosen.size() < MAX_TIMELINES) {
+                seen.add(key);
+                chosen.add(r);
+            }
+        }
+        for (final SweepRow r : chosen) {
+            final LinkTimeline t = r.timeline();
+            final Charts.Series s = new Charts.Series();
+            final int bins = t.series().stream().mapToInt(x -> x.deliveredBytes().size()).max().orElse(0);
+            final Map<Integer, double[]> perLink = new TreeMap<>();
+            for (final LinkTimeline.Series x : t.series()) {
+                final double[] sum = perLink.computeIfAbsent(x.link(), k -> new double[bins]);
+                for (int i = 0; i < x.deliveredBytes().size(); i++) {
+                    sum[i] += x.deliveredBytes().get(i);
+                }
+            }
+            for (final Map.Entry<Integer, double[]> e : perLink.entrySet()) {
+                for (int i = 0; i < bins; i++) {
+                    s.add("link " + e.getKey(), (i + 0.5) * t.binMs() / 1e3, e.getValue()[i] * 8 / (t.binMs() / 1e3) / 1e6);
+                }
+            }
+            final List<double[]> intervals = new ArrayList<>();
+            final List<String> labels = new ArrayList<>();
+            final double endS = bins * t.binMs() / 1e3;
+            for (final LinkTimeline.Event e : t.events()) {
+                final double from = e.atMs() / 1e3;
+                final double to = e.durationMs() == null ? endS : (e.atMs() + e.durationMs()) / 1e3;
+                if (from < endS) {
+                    intervals.add(new double[] {from, Math.min(to, endS)});
+                    labels.add(e.spec());
+                }
+            }
+            chart(h, Charts.timeline("Delivered per link: " + r.scenario() + ", " + schedulerOf(r) + " x" + pathsOf(r) + ", " + km(d(r.distanceKm()))
+                + " km", "time since the cluster started (s, virtual)", "delivered per link (Mbit/s, both directions)", s, intervals, labels),
+                "delivered per link around the link failure");
+        }
+        close(h);
+    }
+
+    /** The per-link counters of every row that has them. */
+    private static void links(final StringBuilder h, final ReportData data) {
+        open(h, "links", "Per-link counters of the ECMP group",
+            "Per link and direction: bytes delivered (whole datagrams), datagrams offered and delivered, and what the link dropped: "
+                + "queue overflow, random loss, and while it was down. Train rows count their run at distance; the largest-size all-reduce "
+                + "row of a sweep cell counts the whole size sweep; real-time runs count each rank's own copy of the group, summed by DC.");
+        final List<SweepRow> rows = data.rows().stream().filter(r -> r.links() != null && !r.links().isEmpty()).toList();
+        if (rows.isEmpty()) {
+            empty(h, "No per-link counters (runs on a scenario with links.inter.ecmp, or allreduce --link ecmp=...).");
+            close(h);
+            return;
+        }
+        final int lines = rows.stream().mapToInt(r -> r.links().size()).sum();
+        h.append("<details").append(lines <= 64 ? " open" : "").append("><summary>Table: per-link counters (").append(lines)
+            .append(" rows)</summary><table><tr><th>scenario</th><th class=\"l\">configuration</th><th>distance km</th><th class=\"l\">run</th>")
+            .append("<th class=\"l\">direction</th><th>link</th><th>MB</th><th>offered</th><th>delivered</th><th>queue drops</th>")
+            .append("<th>loss drops</th><th>down drops</th></tr>");
+        for (final SweepRow r : rows) {
+            final String run = SweepRow.TRAIN.equals(r.kind()) ? "training" : "all-reduce sizes" + (r.bytes() == null ? "" : " to "
+                + Charts.size(r.bytes()) + "B");
+            for (final FabricLinkCounters l : r.links()) {
+                h.append("<tr><td>").append(esc(r.scenario())).append("</td><td class=\"l\">").append(esc(r.configLabel())).append("</td><td>")
+                    .append(km(d(r.distanceKm()))).append("</td><td class=\"l\">").append(esc(run)).append("</td><td class=\"l\">")
+                    .append(esc(l.from() + " -> " + l.to())).append("</td><td>").append(l.link()).append("</td><td>")
+                    .append(fmt(l.deliveredBytes() / 1e6, 3)).append("</td><td>").append(l.offered()).append("</td><td>").append(l.delivered())
+                    .append("</td><td>").append(l.queueDrops()).append("</td><td>").append(l.lossDrops()).append("</td><td>")
+                    .append(l.failureDrops()).append("</td></tr>");
+            }
         }
         h.append("</table></details>");
         close(h);

@@ -2,6 +2,8 @@ package io.longhaul.harness.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longhaul.harness.scenario.FabricLinkCounters;
+import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.transport.sim.LinkSpec;
@@ -19,7 +21,7 @@ import java.util.stream.Stream;
  * results. {@link #load} gathers them from a directory tree: {@code *.jsonl} sweep results,
  * {@code perf --json} files (recognised by {@code goodput_bps}), {@code train --json} files
  * (a {@code "kind": "train"} row), {@code allreduce --json} files (nccl-tests JSON with
- * {@code rows}), {@code train --model mlp --json} files (a {@code "kind": "train-model"} object with
+ * {@code rows}; their per-link counters, on an ECMP group, go with the largest size's row), {@code train --model mlp --json} files (a {@code "kind": "train-model"} object with
  * loss curves) and {@code sweep.json} arrays when no {@code sweep.jsonl} sits beside them.
  */
 public record ReportData(List<SweepRow> rows, List<PerfResult> perf, List<ModelCurve> models) {
@@ -112,12 +114,25 @@ public record ReportData(List<SweepRow> rows, List<PerfResult> perf, List<ModelC
             rows.add(mapper.treeToValue(root, SweepRow.class));
         } else if (root.has("rows") && root.has("collective")) {
             final String scenario = root.path("scenario").asText(label);
+            final List<SweepRow> collective = new ArrayList<>();
             for (final JsonNode r : root.get("rows")) {
                 final JsonNode x = r.path("outOfPlace");
-                rows.add(new SweepRow(label, scenario, root.path("backend").asText("transport"), num(root, "distance_km"), num(root, "loss_percent"),
-                    root.path("cc").asText(null), root.path("algorithm").asText(null), SweepRow.BUSBW, r.path("size").asLong(),
-                    num(x, "timeUs"), num(x, "algBw"), num(x, "busBw"), null, null, null, null, null, null));
+                collective.add(new SweepRow(label, scenario, root.path("backend").asText("transport"), num(root, "distance_km"),
+                    num(root, "loss_percent"), root.path("cc").asText(null), root.path("algorithm").asText(null), SweepRow.BUSBW,
+                    r.path("size").asLong(), num(x, "timeUs"), num(x, "algBw"), num(x, "busBw"), null, null, null, null, null, null)
+                    .withMultipath(root.path("scheduler").asText(null), root.has("paths") ? root.path("paths").asInt() : null)
+                    .withFabricSpec(root.path("fabric").asText(null)));
             }
+            if (root.has("links") && !collective.isEmpty()) {
+                // The counters cover the whole size sweep: they go with its last (largest) row, as in a sweep cell.
+                final List<FabricLinkCounters> links = new ArrayList<>();
+                for (final JsonNode l : root.get("links")) {
+                    links.add(mapper.treeToValue(l, FabricLinkCounters.class));
+                }
+                final SweepRow last = collective.get(collective.size() - 1);
+                collective.set(collective.size() - 1, last.withFabric(new FabricReport(last.fabric(), links, null)));
+            }
+            rows.addAll(collective);
         }
     }
 

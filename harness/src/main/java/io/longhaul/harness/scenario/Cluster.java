@@ -31,6 +31,15 @@ public interface Cluster extends AutoCloseable {
      */
     void await(List<? extends CompletableFuture<?>> futures, long timeoutNs);
 
+    /**
+     * @return the inter-DC ECMP group's per-link counters so far (and, on the simulated backend,
+     * bytes per link over time), or null when the DCs are not joined by a group. On a backend that
+     * holds only some ranks (one rank per process) the counters are those ranks' egress only.
+     */
+    default FabricReport fabricReport() {
+        return null;
+    }
+
     /** @return this cluster as a {@link CollectiveBenchmark.Group}, each operation bounded by {@code timeoutNs}. */
     default CollectiveBenchmark.Group benchmarkGroup(final long timeoutNs) {
         final Cluster self = this;

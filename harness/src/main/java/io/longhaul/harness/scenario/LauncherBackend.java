@@ -61,6 +61,6 @@ public final class LauncherBackend implements FabricBackend {
         final LaunchInfo meeting = new LaunchInfo(launch.rank(), launch.worldSize(),
             new InetSocketAddress(master.getHostString(), master.getPort() + opened++), launch.source());
         final TransportFabric fabric = TransportFabric.rendezvous(meeting, spec.transportFabricConfig());
-        return new RealTimeCluster(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())));
+        return new RealTimeCluster(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())), spec);
     }
 }

@@ -35,6 +35,6 @@ public final class LoopbackBackend implements FabricBackend {
         for (final TransportFabric fabric : cluster.fabrics()) {
             comms.add(new Communicator(fabric, spec.topology(), spec.communicatorConfig()));
         }
-        return new RealTimeCluster(cluster, comms);
+        return new RealTimeCluster(cluster, comms, spec);
     }
 }

@@ -1,7 +1,12 @@
 package io.longhaul.harness.scenario;
 
 import io.longhaul.collectives.Communicator;
+import io.longhaul.collectives.fabric.TransportFabric;
+import io.longhaul.transport.Transport;
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -14,8 +19,9 @@ import java.util.concurrent.TimeoutException;
  *
  * @param ranks         what owns the ranks' transports; closed with the cluster.
  * @param communicators one per rank held here.
+ * @param spec          what the cluster was built from (DC names, the inter-DC group).
  */
-record RealTimeCluster(AutoCloseable ranks, List<Communicator> communicators) implements Cluster {
+record RealTimeCluster(AutoCloseable ranks, List<Communicator> communicators, ClusterSpec spec) implements Cluster {
 
     RealTimeCluster {
         communicators = List.copyOf(communicators);
@@ -44,6 +50,37 @@ record RealTimeCluster(AutoCloseable ranks, List<Communicator> communicators) im
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for collectives", e);
         }
+    }
+
+    /**
+     * The per-link counters of the ranks held here: each rank's inter-DC transport crosses its own
+     * instance of the group (its egress), so a rank of DC d counts as traffic from d; with two DCs
+     * it goes to the other one, with more it is marked {@code *} (mixed).
+     */
+    @Override
+    public FabricReport fabricReport() {
+        final List<FabricLinkCounters> links = new ArrayList<>();
+        String fabric = null;
+        for (final Communicator c : communicators) {
+            if (!(c.fabric() instanceof TransportFabric)) {
+                continue;
+            }
+            final TransportFabric f = (TransportFabric) c.fabric();
+            final int dc = f.topology().dcOf(f.rank());
+            final String from = spec.dcNames().get(dc);
+            final String to = spec.dcNames().size() == 2 ? spec.dcNames().get(1 - dc) : "*";
+            for (final Transport t : f.transports()) {
+                if (t.fabric() == null) {
+                    continue;
+                }
+                fabric = t.fabric().withSeed(FabricSpec.DEFAULT_SEED).toString();
+                for (final EcmpFabric.LinkCounters l : t.fabricCounters().links()) {
+                    links.add(FabricLinkCounters.of(l, from, to));
+                }
+            }
+        }
+        return fabric == null ? null : new FabricReport(spec.interDcFabric() != null ? spec.interDcFabric().toString() : fabric,
+            FabricLinkCounters.merge(links), null);
     }
 
     @Override

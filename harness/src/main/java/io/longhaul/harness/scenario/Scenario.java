@@ -3,6 +3,8 @@ package io.longhaul.harness.scenario;
 import io.longhaul.collectives.Algorithm;
 import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.collectives.Topology;
+import io.longhaul.transport.TransportContext;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 
@@ -22,6 +24,12 @@ import java.util.Objects;
  * {@value #DEFAULT_EQUIPMENT_DELAY_NS} ns). The other properties of an inter-DC link (rate, queue,
  * jitter, loss, Gilbert–Elliott bursts, reordering) come from the file's {@code links.inter}
  * section, optionally overridden per pair of DCs.
+ *
+ * <p>A pair of DCs may be joined by an ECMP group instead of one link ({@code links.inter.ecmp: K}):
+ * K parallel links, each with the pair's link parameters and delay, shared by every rank of the two
+ * DCs, each flow (path) on the link its 4-tuple hashes to, with optional scheduled failures and
+ * degradations ({@link #interDcFabric(int, int)}, a {@link FabricSpec}). Sessions then need several
+ * paths ({@link #paths()}) to spread over the links.
  */
 public final class Scenario {
     /** One-way propagation delay of light in fiber: 4.9 µs per km. */
@@ -35,10 +43,27 @@ public final class Scenario {
     public record DataCenter(String name, int ranks) {
     }
 
-    /** One pair of DCs: distance, equipment delay and link shape (everything but the delay). */
-    record PairLink(double distanceKm, long equipmentDelayNs, LinkSpec shape) {
+    /**
+     * One pair of DCs: distance, equipment delay and link shape (everything but the delay), and,
+     * for an ECMP group, the group's template: its link count, NIC, hash seed and events (its own
+     * link parameters are ignored: every link of the group is {@link #link()}).
+     */
+    record PairLink(double distanceKm, long equipmentDelayNs, LinkSpec shape, FabricSpec ecmp) {
+        PairLink(final double distanceKm, final long equipmentDelayNs, final LinkSpec shape) {
+            this(distanceKm, equipmentDelayNs, shape, null);
+        }
+
         LinkSpec link() {
             return shape.toBuilder().delayNs(oneWayDelayNs(distanceKm, equipmentDelayNs)).build();
+        }
+
+        /** @return the ECMP group with every link {@link #link()}, or null for a single link. */
+        FabricSpec fabric() {
+            return ecmp == null ? null : ecmp.toBuilder().link(link()).build();
+        }
+
+        PairLink withShape(final double km, final long equipment, final LinkSpec newShape) {
+            return new PairLink(km, equipment, newShape, ecmp);
         }
     }
 
@@ -49,14 +74,16 @@ public final class Scenario {
     private final LinkSpec intraDcLink;
     private final PairLink[][] pairs;
     private final String congestionControl;
+    private final String scheduler;
+    private final int paths;
     private final int maxPayloadBytes;
     private final Algorithm algorithm;
     private final int chunkBytes;
     private final long seed;
 
     Scenario(final String name, final String description, final String source, final List<DataCenter> dcs, final LinkSpec intraDcLink,
-             final PairLink[][] pairs, final String congestionControl, final int maxPayloadBytes, final Algorithm algorithm,
-             final int chunkBytes, final long seed) {
+             final PairLink[][] pairs, final String congestionControl, final String scheduler, final int paths, final int maxPayloadBytes,
+             final Algorithm algorithm, final int chunkBytes, final long seed) {
         this.name = name;
         this.description = description;
         this.source = source;
@@ -64,6 +91,8 @@ public final class Scenario {
         this.intraDcLink = intraDcLink;
         this.pairs = pairs;
         this.congestionControl = congestionControl;
+        this.scheduler = scheduler;
+        this.paths = paths;
         this.maxPayloadBytes = maxPayloadBytes;
         this.algorithm = algorithm;
         this.chunkBytes = chunkBytes;
@@ -121,7 +150,10 @@ public final class Scenario {
         return intraDcLink;
     }
 
-    /** @return the link between DCs {@code a} and {@code b} (indices in file order), delay from distance. */
+    /**
+     * @return the link between DCs {@code a} and {@code b} (indices in file order), delay from
+     * distance; for an ECMP group, each of its links.
+     */
     public LinkSpec interDcLink(final int a, final int b) {
         return pair(a, b).link();
     }
@@ -153,6 +185,45 @@ public final class Scenario {
         return first;
     }
 
+    /** @return the ECMP group between DCs {@code a} and {@code b}, each link {@link #interDcLink(int, int)}; null for a single link. */
+    public FabricSpec interDcFabric(final int a, final int b) {
+        return pair(a, b).fabric();
+    }
+
+    /**
+     * @return the one ECMP group every pair of DCs has (what a backend builds between each pair of
+     * DCs), or null when the DCs are joined by single links (or there is one DC).
+     * @throws IllegalStateException if some pairs have an ECMP group and others not, or different ones.
+     */
+    public FabricSpec interDcFabric() {
+        if (dcs.size() < 2) {
+            return null;
+        }
+        final FabricSpec first = interDcFabric(0, 1);
+        for (int a = 0; a < dcs.size(); a++) {
+            for (int b = a + 1; b < dcs.size(); b++) {
+                if (!Objects.equals(interDcFabric(a, b), first)) {
+                    throw new IllegalStateException("scenario " + name + " has different inter-DC ECMP groups (" + dcs.get(0).name() + "-"
+                        + dcs.get(1).name() + ": " + (first == null ? "none" : first) + "; " + dcs.get(a).name() + "-" + dcs.get(b).name()
+                        + ": " + (interDcFabric(a, b) == null ? "none" : interDcFabric(a, b)) + "); this backend needs one");
+                }
+            }
+        }
+        return first;
+    }
+
+    /** @return whether the DCs are joined by ECMP groups. */
+    public boolean hasFabric() {
+        for (int a = 0; a < dcs.size(); a++) {
+            for (int b = a + 1; b < dcs.size(); b++) {
+                if (pairs[a][b].ecmp() != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public double distanceKm(final int a, final int b) {
         return pair(a, b).distanceKm();
     }
@@ -175,6 +246,16 @@ public final class Scenario {
     /** @return the congestion control spec the transport uses, e.g. {@code bbr}. */
     public String congestionControl() {
         return congestionControl;
+    }
+
+    /** @return the path scheduler spec of every session, e.g. {@code spray} or {@code plb:rounds=3}. */
+    public String scheduler() {
+        return scheduler;
+    }
+
+    /** @return paths (source ports) per session between DCs, 1 to {@value TransportContext#MAX_PATHS}. */
+    public int paths() {
+        return paths;
     }
 
     /** @return the largest DATA payload of the transport in bytes. */
@@ -219,7 +300,8 @@ public final class Scenario {
     // ------------------------------------------------------------------ variations
 
     private Scenario withPairs(final PairLink[][] newPairs) {
-        return new Scenario(name, description, source, dcs, intraDcLink, newPairs, congestionControl, maxPayloadBytes, algorithm, chunkBytes, seed);
+        return new Scenario(name, description, source, dcs, intraDcLink, newPairs, congestionControl, scheduler, paths, maxPayloadBytes, algorithm,
+            chunkBytes, seed);
     }
 
     private interface PairChange {
@@ -232,6 +314,7 @@ public final class Scenario {
             for (int b = a + 1; b < dcs.size(); b++) {
                 out[a][b] = change.apply(pairs[a][b]);
                 out[a][b].link();
+                out[a][b].fabric();
             }
         }
         return withPairs(out);
@@ -240,7 +323,7 @@ public final class Scenario {
     /** @return this scenario with every pair of DCs {@code km} apart (equipment delay kept). */
     public Scenario withDistanceKm(final double km) {
         oneWayDelayNs(km, 0);
-        return mapPairs(p -> new PairLink(km, p.equipmentDelayNs(), p.shape()));
+        return mapPairs(p -> p.withShape(km, p.equipmentDelayNs(), p.shape()));
     }
 
     /**
@@ -255,27 +338,43 @@ public final class Scenario {
             if (real.rateBitsPerSecond() > 0 && (real.queueKind() == LinkSpec.QueueKind.BDP || real.queueKind() == LinkSpec.QueueKind.DEFAULT)) {
                 b.queueBytes(real.queueBytes());
             }
-            return new PairLink(0, p.equipmentDelayNs(), b.build());
+            return p.withShape(0, p.equipmentDelayNs(), b.build());
         });
     }
 
     /** @return this scenario with random loss {@code probability} (0..1) on every inter-DC link; bursts kept. */
     public Scenario withLoss(final double probability) {
-        return mapPairs(p -> new PairLink(p.distanceKm(), p.equipmentDelayNs(), p.shape().toBuilder().loss(probability).build()));
+        return mapPairs(p -> p.withShape(p.distanceKm(), p.equipmentDelayNs(), p.shape().toBuilder().loss(probability).build()));
     }
 
     public Scenario withCongestionControl(final String cc) {
-        return new Scenario(name, description, source, dcs, intraDcLink, pairs, Objects.requireNonNull(cc), maxPayloadBytes, algorithm,
-            chunkBytes, seed);
+        return new Scenario(name, description, source, dcs, intraDcLink, pairs, Objects.requireNonNull(cc), scheduler, paths, maxPayloadBytes,
+            algorithm, chunkBytes, seed);
+    }
+
+    /** @return this scenario with path scheduler {@code spec} (not validated here; see {@code PathSchedulers.validate}). */
+    public Scenario withScheduler(final String spec) {
+        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, Objects.requireNonNull(spec), paths,
+            maxPayloadBytes, algorithm, chunkBytes, seed);
+    }
+
+    /** @return this scenario with {@code value} paths per inter-DC session (1 to {@value TransportContext#MAX_PATHS}). */
+    public Scenario withPaths(final int value) {
+        if (value < 1 || value > TransportContext.MAX_PATHS) {
+            throw new IllegalArgumentException("paths " + value + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+        }
+        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, value, maxPayloadBytes,
+            algorithm, chunkBytes, seed);
     }
 
     public Scenario withAlgorithm(final Algorithm value) {
-        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, maxPayloadBytes,
+        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, paths, maxPayloadBytes,
             Objects.requireNonNull(value), chunkBytes, seed);
     }
 
     public Scenario withSeed(final long value) {
-        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, maxPayloadBytes, algorithm, chunkBytes, value);
+        return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, paths, maxPayloadBytes, algorithm,
+            chunkBytes, value);
     }
 
     /** @return a multi-line human summary: DCs, links with their delays, defaults. */
@@ -293,10 +392,12 @@ public final class Scenario {
                 final PairLink p = pairs[a][b];
                 sb.append(String.format(Locale.ROOT, "  %s-%s: %s km, one-way %s (fiber %s + equipment %s): %s%n", dcs.get(a).name(),
                     dcs.get(b).name(), formatKm(p.distanceKm()), Units.formatDuration(oneWayDelayNs(p.distanceKm(), p.equipmentDelayNs())),
-                    Units.formatDuration(Math.round(p.distanceKm() * FIBER_NS_PER_KM)), Units.formatDuration(p.equipmentDelayNs()), p.link()));
+                    Units.formatDuration(Math.round(p.distanceKm() * FIBER_NS_PER_KM)), Units.formatDuration(p.equipmentDelayNs()),
+                    p.ecmp() == null ? p.link() : "ECMP group " + p.fabric()));
             }
         }
-        sb.append("  transport: cc=").append(congestionControl).append(", max payload ").append(maxPayloadBytes).append(" B\n");
+        sb.append("  transport: cc=").append(congestionControl).append(", scheduler=").append(scheduler).append(", paths=").append(paths)
+            .append(", max payload ").append(maxPayloadBytes).append(" B\n");
         sb.append("  collectives: algorithm=").append(algorithm.algorithmName()).append(", chunk ").append(Units.formatSize(chunkBytes))
             .append("; seed ").append(seed).append('\n');
         return sb.toString();

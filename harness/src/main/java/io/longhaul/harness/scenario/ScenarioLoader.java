@@ -3,7 +3,10 @@ package io.longhaul.harness.scenario;
 import io.longhaul.collectives.Algorithm;
 import io.longhaul.collectives.CommunicatorConfig;
 import io.longhaul.transport.cc.CongestionControls;
+import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.core.CoreConfig;
+import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 
@@ -43,19 +46,29 @@ import java.util.regex.Pattern;
  *     reorder: 0%                       # or "1%:2ms" with a gap
  *     dup: 0%
  *     corrupt: 0%
+ *     # An ECMP group of K parallel links instead of one link (each link has the keys above):
+ *     ecmp: 4                           # K, 1 to 64
+ *     fail: "1@2s+1s"                   # link 1 down from 2 s for 1 s (or a list; no +DURATION = for good)
+ *     degrade: "2@3s:loss=2%"           # link 2's parameters change from 3 s (or a list)
+ *     nic: 4gbit                        # each host's NIC rate into the group; nic_queue: 1000p
+ *     hash_seed: 0                      # seed of the ECMP hash: which flows collide
  *   pairs:                              # optional per-pair overrides of any inter key
  *     - {between: [east, west], distance_km: 800}
- * transport: {cc: bbr, max_payload: 1472}
+ * transport: {cc: bbr, scheduler: spray, paths: 4, max_payload: 1472}
  * collectives: {algorithm: hier, chunk: 1M}
  * seed: 1
  * }</pre>
  *
  * Every error is a {@link ScenarioException} naming the file, the YAML path, the value and what
  * is accepted; unknown keys are rejected with the nearest accepted key as a suggestion.
+ *
+ * <p>The ECMP keys map onto the {@link FabricSpec} text form ({@code ecmp=4,fail=1@2s+1s,nic=4gbit,
+ * hash-seed=0}, each link the pair's link spec with the delay from the distance), so a bad value gets
+ * FabricSpec's own message after the key's YAML path.
  */
 public final class ScenarioLoader {
     /** Names of the presets under {@code /scenarios/} on the class path. */
-    public static final List<String> PRESETS = List.of("local", "dci-10km", "dci-100km", "dci-1000km", "lossy-1000km");
+    public static final List<String> PRESETS = List.of("local", "dci-10km", "dci-100km", "dci-1000km", "lossy-1000km", "dci-1000km-ecmp");
     /** Largest number of ranks in one DC. */
     public static final int MAX_RANKS_PER_DC = 4096;
 
@@ -64,10 +77,12 @@ public final class ScenarioLoader {
     private static final List<String> LINKS_KEYS = List.of("intra", "inter", "pairs");
     private static final List<String> INTRA_KEYS = List.of("delay", "jitter", "rate", "queue", "loss", "burst", "reorder", "dup", "corrupt");
     private static final List<String> SHAPE_KEYS = List.of("jitter", "rate", "queue", "loss", "burst", "reorder", "dup", "corrupt");
-    private static final List<String> INTER_KEYS = concat(List.of("distance_km", "equipment_delay"), SHAPE_KEYS);
+    /** The keys of an ECMP group, beside the link keys. */
+    private static final List<String> ECMP_KEYS = List.of("ecmp", "fail", "degrade", "nic", "nic_queue", "hash_seed");
+    private static final List<String> INTER_KEYS = concat(concat(List.of("distance_km", "equipment_delay"), SHAPE_KEYS), ECMP_KEYS);
     private static final List<String> PAIR_KEYS = concat(List.of("between"), INTER_KEYS);
     private static final List<String> BURST_KEYS = List.of("p", "r", "h", "k");
-    private static final List<String> TRANSPORT_KEYS = List.of("cc", "max_payload");
+    private static final List<String> TRANSPORT_KEYS = List.of("cc", "scheduler", "paths", "max_payload");
     private static final List<String> COLLECTIVES_KEYS = List.of("algorithm", "chunk");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -172,6 +187,7 @@ public final class ScenarioLoader {
             for (int b = a + 1; b < dcs.size(); b++) {
                 try {
                     pairs[a][b].link();
+                    pairs[a][b].fabric();
                 } catch (final IllegalArgumentException e) {
                     final YamlTree where = interTree != null ? interTree : root;
                     throw where.error("link " + dcs.get(a).name() + "-" + dcs.get(b).name() + " is invalid: " + e.getMessage());
@@ -180,6 +196,8 @@ public final class ScenarioLoader {
         }
 
         String cc = "bbr";
+        String scheduler = PathSchedulers.DEFAULT;
+        int paths = 1;
         int maxPayload = CoreConfig.DEFAULT_MAX_PAYLOAD_BYTES;
         if (top.containsKey("transport")) {
             final Map<String, YamlTree> t = top.get("transport").fields(TRANSPORT_KEYS);
@@ -188,6 +206,15 @@ public final class ScenarioLoader {
                     CongestionControls.validate(s);
                     return s;
                 });
+            }
+            if (t.containsKey("scheduler")) {
+                scheduler = t.get("scheduler").convert("a path scheduler name", s -> {
+                    PathSchedulers.validate(s);
+                    return s;
+                });
+            }
+            if (t.containsKey("paths")) {
+                paths = (int) t.get("paths").integer(1, TransportContext.MAX_PATHS);
             }
             if (t.containsKey("max_payload")) {
                 maxPayload = (int) t.get("max_payload").integer(64, CoreConfig.MAX_PAYLOAD_BYTES_LIMIT);
@@ -210,7 +237,7 @@ public final class ScenarioLoader {
             }
         }
         final long seed = top.containsKey("seed") ? top.get("seed").integer(Long.MIN_VALUE, Long.MAX_VALUE) : 1;
-        return new Scenario(name, description, source, dcs, intra, pairs, cc, maxPayload, algorithm, chunk, seed);
+        return new Scenario(name, description, source, dcs, intra, pairs, cc, scheduler, paths, maxPayload, algorithm, chunk, seed);
     }
 
     private static String defaultName(final String file) {
@@ -376,11 +403,107 @@ public final class ScenarioLoader {
         if (equipment > LinkSpec.MAX_DURATION_NS / 2) {
             throw f.get("equipment_delay").error("'" + f.get("equipment_delay").text("a duration") + "' is out of range; accepted: 0 to 30m");
         }
+        final FabricSpec ecmp = ecmpTemplate(f, base.ecmp());
+        if (ecmp != null) {
+            for (final String key : SHAPE_KEYS) {
+                if (f.containsKey(key) && f.get(key).isScalar() && f.get(key).text("a value").contains("/")) {
+                    throw f.get(key).error("'" + f.get(key).text("a value") + "': per-link lists are not accepted in scenarios; give one "
+                        + "value for every link of the group and change single links with degrade, e.g. degrade: \"2@0s:rate=500mbit\"");
+                }
+            }
+        }
         final LinkSpec.Builder b = base.shape().toBuilder();
         shape(f, b);
         // Validated with its real delay: a queue given in BDPs depends on it.
         b.delayNs(Scenario.oneWayDelayNs(km, equipment));
-        return new Scenario.PairLink(km, equipment, build(where, b));
+        return new Scenario.PairLink(km, equipment, build(where, b), ecmp);
+    }
+
+    /**
+     * The ECMP group's template (link count, NIC, hash seed, events; perfect links) from the ECMP
+     * keys in {@code f} over {@code base}'s: each key given replaces the inherited value (a
+     * {@code fail} list replaces every inherited failure). Each value is checked on its own through
+     * {@link FabricSpec#parse}, so its error names its YAML key; then the whole group is parsed once.
+     *
+     * @return null when neither {@code f} nor {@code base} has an ECMP group.
+     */
+    private static FabricSpec ecmpTemplate(final Map<String, YamlTree> f, final FabricSpec base) {
+        final boolean any = ECMP_KEYS.stream().anyMatch(f::containsKey);
+        if (!any) {
+            return base;
+        }
+        if (base == null && !f.containsKey("ecmp")) {
+            final String key = ECMP_KEYS.stream().filter(f::containsKey).findFirst().orElseThrow();
+            throw f.get(key).error("applies to an ECMP group; add ecmp: K (the number of parallel links, 1 to " + FabricSpec.MAX_LINKS
+                + ") beside it");
+        }
+        final int links = f.containsKey("ecmp") ? (int) f.get("ecmp").integer(1, FabricSpec.MAX_LINKS) : base.links();
+        final String head = "ecmp=" + links;
+        // The inherited entries, by FabricSpec key (fail and degrade may repeat).
+        final Map<String, List<String>> entries = new java.util.LinkedHashMap<>();
+        if (base != null) {
+            for (final String entry : base.toString().split(",")) {
+                final String key = entry.substring(0, entry.indexOf('='));
+                if (!key.equals("ecmp")) {
+                    entries.computeIfAbsent(key, k -> new ArrayList<>()).add(entry);
+                }
+            }
+        }
+        if (f.containsKey("nic")) {
+            final String v = f.get("nic").convert("a rate", x -> {
+                FabricSpec.parse(head + ",nic=" + x);
+                return x;
+            });
+            entries.put("nic", List.of("nic=" + v));
+        }
+        if (f.containsKey("nic_queue")) {
+            final YamlTree t = f.get("nic_queue");
+            final List<String> nic = entries.get("nic");
+            if (nic == null) {
+                throw t.error("needs nic: RATE beside it (a NIC queue without a NIC rate has no effect)");
+            }
+            final String v = t.convert("a queue size", x -> {
+                FabricSpec.parse(head + "," + nic.get(0) + ",nic-queue=" + x);
+                return x;
+            });
+            entries.put("nic-queue", List.of("nic-queue=" + v));
+        }
+        if (f.containsKey("hash_seed")) {
+            final String v = f.get("hash_seed").convert("a whole number", x -> {
+                FabricSpec.parse(head + ",hash-seed=" + x);
+                return x;
+            });
+            entries.put("hash-seed", List.of("hash-seed=" + v));
+        }
+        for (final String kind : List.of("fail", "degrade")) {
+            if (!f.containsKey(kind)) {
+                continue;
+            }
+            final YamlTree t = f.get(kind);
+            final List<YamlTree> items = t.isSequence() ? t.items() : List.of(t);
+            final List<String> events = new ArrayList<>();
+            final String expected = kind.equals("fail") ? "a failure such as \"1@2s+1s\" (link@time[+duration])"
+                : "a degradation such as \"2@3s:loss=2%\" (link@time[+duration]:key=value...)";
+            for (final YamlTree item : items) {
+                final String v = item.convert(expected, x -> {
+                    FabricSpec.parse(head + "," + kind + "=" + x);
+                    return x;
+                });
+                events.add(kind + "=" + v);
+            }
+            entries.put(kind, events);
+        }
+        final StringBuilder text = new StringBuilder(head);
+        for (final List<String> values : entries.values()) {
+            for (final String v : values) {
+                text.append(',').append(v);
+            }
+        }
+        try {
+            return FabricSpec.parse(text.toString());
+        } catch (final IllegalArgumentException e) {
+            throw f.get(f.containsKey("ecmp") ? "ecmp" : ECMP_KEYS.stream().filter(f::containsKey).findFirst().orElseThrow()).error(e.getMessage());
+        }
     }
 
     private static void applyPairs(final YamlTree tree, final List<Scenario.DataCenter> dcs, final Scenario.PairLink[][] pairs) {

@@ -10,6 +10,7 @@ import io.longhaul.harness.model.ModelComparison;
 import io.longhaul.harness.scenario.Cluster;
 import io.longhaul.harness.scenario.ClusterSpec;
 import io.longhaul.harness.scenario.FabricBackend;
+import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.train.TrainComparison;
@@ -50,7 +51,7 @@ public final class Sweep {
         }
         final List<SweepCell> cells = plan.cells(s -> {
             final Scenario sc = scenarios.get(s);
-            return new SweepPlan.ScenarioDefaults.Values(sc.maxDistanceKm(), sc.congestionControl(), sc.algorithm().algorithmName());
+            return defaultsOf(sc);
         });
         final SweepResults results = SweepResults.open(resultsDir);
         for (int i = 0; i < cells.size(); i++) {
@@ -72,7 +73,13 @@ public final class Sweep {
         return results.rows();
     }
 
-    /** @return the scenario a cell runs: moved to the cell's distance, with its loss, cc and algorithm. */
+    /** @return what {@code scenario} gives the axes a plan leaves empty. */
+    public static SweepPlan.ScenarioDefaults.Values defaultsOf(final Scenario scenario) {
+        return new SweepPlan.ScenarioDefaults.Values(scenario.maxDistanceKm(), scenario.congestionControl(), scenario.algorithm().algorithmName(),
+            scenario.scheduler(), scenario.paths());
+    }
+
+    /** @return the scenario a cell runs: moved to the cell's distance, with its loss, cc, algorithm, scheduler and paths. */
     public static Scenario scenarioOf(final Scenario base, final SweepCell cell) {
         Scenario s = base;
         if (s.dataCenters().size() > 1) {
@@ -81,12 +88,27 @@ public final class Sweep {
                 s = s.withLoss(cell.lossPercent() / 100);
             }
         }
-        return s.withCongestionControl(cell.cc()).withAlgorithm(Algorithm.parse(cell.algorithm()));
+        return s.withCongestionControl(cell.cc()).withAlgorithm(Algorithm.parse(cell.algorithm())).withScheduler(cell.scheduler())
+            .withPaths(cell.paths());
     }
 
-    /** Runs one cell and returns its rows (not stored). */
+    /**
+     * Runs one cell and returns its rows (not stored), each with the cell's scheduler and paths; on
+     * an ECMP group, with the group's spec, the train row with the per-link counters and timeline of
+     * its run at distance, and the largest-size busbw row with the counters of the size sweep.
+     */
     public static List<SweepRow> runCell(final SweepPlan plan, final FabricBackend backend, final Scenario base, final SweepCell cell) {
         final Scenario s = scenarioOf(base, cell);
+        final String fabricSpec = s.dataCenters().size() > 1 && s.interDcFabric() != null ? s.interDcFabric().toString() : null;
+        final List<SweepRow> rows = new ArrayList<>();
+        for (final SweepRow r : runCellRows(plan, backend, s, cell)) {
+            final SweepRow m = r.withMultipath(cell.scheduler(), cell.paths());
+            rows.add(m.fabric() == null && fabricSpec != null ? m.withFabricSpec(fabricSpec) : m);
+        }
+        return rows;
+    }
+
+    private static List<SweepRow> runCellRows(final SweepPlan plan, final FabricBackend backend, final Scenario s, final SweepCell cell) {
         final double loss = cell.lossPercent() >= 0 ? cell.lossPercent()
             : s.dataCenters().size() > 1 ? s.interDcLink().meanLossProbability() * 100 : 0;
         final List<SweepRow> rows = new ArrayList<>();
@@ -118,6 +140,11 @@ public final class Sweep {
                     rows.add(new SweepRow(cell.key(), cell.scenario(), backend.name(), cell.distanceKm(), loss, cell.cc(), cell.algorithm(),
                         SweepRow.BUSBW, r.bytes(), x.timeUs(), x.algBwGBps(), x.busBwGBps(), null, null, null, null, null, s.seed()));
                 }
+                final FabricReport report = c.fabricReport();
+                if (report != null && !rows.isEmpty()) {
+                    rows.set(rows.size() - 1, rows.get(rows.size() - 1).withFabric(new FabricReport(report.fabric(),
+                        report.links(), null)));
+                }
             }
         }
         if (plan.train() != null) {
@@ -125,7 +152,7 @@ public final class Sweep {
             final TrainResult r = t.result();
             rows.add(new SweepRow(cell.key(), cell.scenario(), backend.name(), cell.distanceKm(), loss, cell.cc(), cell.algorithm(),
                 SweepRow.TRAIN, plan.train().gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6, r.exposedNs() / 1e6,
-                t.baseline().meanStepNs() / 1e6, t.efficiency(), s.seed()));
+                t.baseline().meanStepNs() / 1e6, t.efficiency(), s.seed()).withFabric(r.fabric()));
         }
         return rows;
     }

@@ -1,18 +1,30 @@
 package io.longhaul.harness.sweep;
 
+import io.longhaul.transport.path.PathSchedulers;
+
 import java.util.Locale;
 
 /**
  * One point of a sweep grid: a scenario at a distance with a random-loss rate, a congestion
- * control and a collective algorithm. {@link #key()} identifies it in the results file.
+ * control, a collective algorithm, a mode, and the sessions' path scheduler and paths.
+ * {@link #key()} identifies it in the results file.
  *
  * @param lossPercent random loss on every inter-DC link in percent, or negative for the scenario's own.
+ * @param scheduler   the path scheduler spec of every session.
+ * @param paths       paths per inter-DC session.
  */
-public record SweepCell(String scenario, double distanceKm, double lossPercent, String cc, String algorithm, String mode) {
+public record SweepCell(String scenario, double distanceKm, double lossPercent, String cc, String algorithm, String mode, String scheduler,
+                        int paths) {
     /** The mode of cells that do not say: exact, reliable collectives. */
     public static final String RELIABLE = "reliable";
 
-    /** A cell of the reliable mode. */
+    /** A cell of the default scheduler and one path. */
+    public SweepCell(final String scenario, final double distanceKm, final double lossPercent, final String cc, final String algorithm,
+                     final String mode) {
+        this(scenario, distanceKm, lossPercent, cc, algorithm, mode, PathSchedulers.DEFAULT, 1);
+    }
+
+    /** A cell of the reliable mode, the default scheduler and one path. */
     public SweepCell(final String scenario, final double distanceKm, final double lossPercent, final String cc, final String algorithm) {
         this(scenario, distanceKm, lossPercent, cc, algorithm, RELIABLE);
     }
@@ -22,15 +34,29 @@ public record SweepCell(String scenario, double distanceKm, double lossPercent, 
         return mode == null || RELIABLE.equals(mode);
     }
 
-    /** @return a stable identifier, e.g. {@code dci-1000km|1000km|loss=0.1%|bbr|hier} (plus {@code |bounded} for another mode). */
+    /**
+     * @return a stable identifier, e.g. {@code dci-1000km|1000km|loss=0.1%|bbr|hier}, plus
+     * {@code |bounded} for another mode and {@code |sched=plb|paths=4} unless the scheduler is the
+     * default and there is one path (so results of earlier sweeps keep their keys).
+     */
     public String key() {
         return scenario + "|" + num(distanceKm) + "km|loss=" + (lossPercent < 0 ? "scenario" : num(lossPercent) + "%") + "|" + cc + "|" + algorithm
-            + (reliable() ? "" : "|" + mode);
+            + (reliable() ? "" : "|" + mode) + (isDefaultMultipath(scheduler, paths) ? "" : "|sched=" + scheduler + "|paths=" + paths);
     }
 
-    /** @return a short label for charts, e.g. {@code bbr hier loss 0.1%}. */
+    /** @return a short label for charts, e.g. {@code bbr hier loss 0.1%} or {@code bbr hier plb x4}. */
     public String label() {
-        return cc + " " + algorithm + (lossPercent < 0 ? "" : " loss " + num(lossPercent) + "%") + (reliable() ? "" : " " + mode);
+        return cc + " " + algorithm + (lossPercent < 0 ? "" : " loss " + num(lossPercent) + "%") + (reliable() ? "" : " " + mode)
+            + multipathLabel(scheduler, paths);
+    }
+
+    static boolean isDefaultMultipath(final String scheduler, final int paths) {
+        return (scheduler == null || PathSchedulers.DEFAULT.equals(scheduler)) && paths == 1;
+    }
+
+    /** @return {@code " plb x4"}, or empty for the default scheduler and one path. */
+    static String multipathLabel(final String scheduler, final int paths) {
+        return isDefaultMultipath(scheduler, paths) ? "" : " " + (scheduler == null ? PathSchedulers.DEFAULT : scheduler) + " x" + paths;
     }
 
     static String num(final double v) {

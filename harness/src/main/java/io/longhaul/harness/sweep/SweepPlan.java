@@ -1,12 +1,15 @@
 package io.longhaul.harness.sweep;
 
 import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.transport.TransportContext;
+import io.longhaul.transport.path.PathSchedulers;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A sweep grid: scenarios × distances × loss rates × congestion controls × algorithms, and what
+ * A sweep grid: scenarios × distances × loss rates × congestion controls × algorithms × path
+ * schedulers × paths, and what
  * to run in each cell: an nccl-tests-style all-reduce size sweep ({@code benchMinBytes} to
  * {@code benchMaxBytes}, ×{@code benchFactor}) and/or the training model.
  *
@@ -18,10 +21,21 @@ import java.util.List;
  * @param modes        collective modes: reliable, bounded, bounded+hadamard; empty = reliable. Cells of a
  *                     bounded mode run the all-reduce size sweep only (time, bytes received, error).
  * @param deadlineNs   per-step budget of the bounded modes, 0 = auto.
+ * @param schedulers   path scheduler specs; empty = each scenario's own.
+ * @param paths        paths per inter-DC session; empty = each scenario's own.
  */
 public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<Double> lossPercents, List<String> ccs, List<String> algorithms,
                         boolean bench, long benchMinBytes, long benchMaxBytes, int benchFactor, int benchIterations, int benchWarmup,
-                        TrainConfig train, List<String> modes, long deadlineNs) {
+                        TrainConfig train, List<String> modes, long deadlineNs, List<String> schedulers, List<Integer> paths) {
+
+    /** A plan with each scenario's own scheduler and paths. */
+    public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
+                     final List<String> algorithms, final boolean bench, final long benchMinBytes, final long benchMaxBytes,
+                     final int benchFactor, final int benchIterations, final int benchWarmup, final TrainConfig train, final List<String> modes,
+                     final long deadlineNs) {
+        this(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor, benchIterations,
+            benchWarmup, train, modes, deadlineNs, List.of(), List.of());
+    }
 
     /** A plan of the reliable mode only. */
     public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
@@ -38,6 +52,16 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
         lossPercents = List.copyOf(lossPercents);
         ccs = List.copyOf(ccs);
         algorithms = List.copyOf(algorithms);
+        schedulers = List.copyOf(schedulers);
+        paths = List.copyOf(paths);
+        for (final String sc : schedulers) {
+            PathSchedulers.validate(sc);
+        }
+        for (final int p : paths) {
+            if (p < 1 || p > TransportContext.MAX_PATHS) {
+                throw new IllegalArgumentException("paths " + p + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
+            }
+        }
         if (scenarios.isEmpty()) {
             throw new IllegalArgumentException("a sweep needs at least one scenario");
         }
@@ -60,7 +84,10 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
             List.of("ring", "hier"), true, 1L << 20, 16L << 20, 4, 2, 1, TrainConfig.defaults());
     }
 
-    /** @return the cells, distance varying fastest within each (scenario, loss, cc, algorithm); scenario values fill the empty axes. */
+    /**
+     * @return the cells, distance varying fastest within each (scenario, algorithm, cc, loss,
+     * scheduler, paths), modes inside distance; scenario values fill the empty axes.
+     */
     public List<SweepCell> cells(final ScenarioDefaults defaults) {
         final List<SweepCell> out = new ArrayList<>();
         for (final String s : scenarios) {
@@ -68,9 +95,13 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
             for (final String alg : algorithms.isEmpty() ? List.of(d.algorithm()) : algorithms) {
                 for (final String cc : ccs.isEmpty() ? List.of(d.cc()) : ccs) {
                     for (final double loss : lossPercents.isEmpty() ? List.of(-1.0) : lossPercents) {
-                        for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
-                            for (final String mode : modes.isEmpty() ? List.of(SweepCell.RELIABLE) : modes) {
-                                out.add(new SweepCell(s, km, loss, cc, alg, mode));
+                        for (final String sched : schedulers.isEmpty() ? List.of(d.scheduler()) : schedulers) {
+                            for (final int p : paths.isEmpty() ? List.of(d.paths()) : paths) {
+                                for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
+                                    for (final String mode : modes.isEmpty() ? List.of(SweepCell.RELIABLE) : modes) {
+                                        out.add(new SweepCell(s, km, loss, cc, alg, mode, sched, p));
+                                    }
+                                }
                             }
                         }
                     }
@@ -83,8 +114,12 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
     /** What a scenario contributes to axes the plan leaves empty. */
     @FunctionalInterface
     public interface ScenarioDefaults {
-        /** A scenario's own distance, congestion control and algorithm. */
-        record Values(double distanceKm, String cc, String algorithm) {
+        /** A scenario's own distance, congestion control, algorithm, path scheduler and paths. */
+        record Values(double distanceKm, String cc, String algorithm, String scheduler, int paths) {
+            /** A scenario with the default scheduler and one path. */
+            public Values(final double distanceKm, final String cc, final String algorithm) {
+                this(distanceKm, cc, algorithm, PathSchedulers.DEFAULT, 1);
+            }
         }
 
         Values of(String scenario);

@@ -1,6 +1,9 @@
 package io.longhaul.harness.sweep;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.longhaul.harness.scenario.FabricLinkCounters;
+import io.longhaul.harness.scenario.FabricReport;
+import io.longhaul.harness.scenario.LinkTimeline;
 
 import java.util.List;
 
@@ -8,12 +11,50 @@ import java.util.List;
  * One result line of a sweep (and of the report's inputs): either a {@code busbw} measurement of
  * one all-reduce size or a {@code train} result of one cell. Fields that do not apply to the kind
  * are null. JSON names are snake_case ({@code busbw_gbps}, {@code step_ms}, ...).
+ *
+ * <p>On an inter-DC ECMP group: {@code fabric} is the group's spec, {@code scheduler} and
+ * {@code paths} the sessions' path scheduler and paths; {@code links} holds every link's counters
+ * per direction over the run the row closes (a train row: the training run at the cell's distance;
+ * the largest-size busbw row of a cell: the whole size sweep of that cell), and {@code timeline}
+ * (train rows on the simulated backend) the bytes each link delivered over time.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SweepRow(String cell, String scenario, String backend, Double distanceKm, Double lossPercent, String cc, String algorithm,
                        String kind, Long bytes, Double timeUs, Double algbwGbps, Double busbwGbps, Double stepMs, Double computeMs,
                        Double exposedMs, Double baselineStepMs, Double efficiency, Long seed, String mode, Double receivedFraction,
-                       Double relErr) {
+                       Double relErr, String scheduler, Integer paths, String fabric, List<FabricLinkCounters> links, LinkTimeline timeline) {
+
+    /** A row without multipath fields. */
+    public SweepRow(final String cell, final String scenario, final String backend, final Double distanceKm, final Double lossPercent,
+                    final String cc, final String algorithm, final String kind, final Long bytes, final Double timeUs, final Double algbwGbps,
+                    final Double busbwGbps, final Double stepMs, final Double computeMs, final Double exposedMs, final Double baselineStepMs,
+                    final Double efficiency, final Long seed, final String mode, final Double receivedFraction, final Double relErr) {
+        this(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs, computeMs,
+            exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, null, null, null, null, null);
+    }
+
+    /** @return this row with the path scheduler and paths of its sessions. */
+    public SweepRow withMultipath(final String schedulerSpec, final Integer pathCount) {
+        return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, schedulerSpec, pathCount, fabric, links,
+            timeline);
+    }
+
+    /** @return this row with the fabric spec, per-link counters and timeline of {@code report} (unchanged for null). */
+    public SweepRow withFabric(final FabricReport report) {
+        if (report == null) {
+            return this;
+        }
+        return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, report.fabric(),
+            report.links(), report.timeline());
+    }
+
+    /** @return this row with the group's spec only (for rows whose counters another row of the cell carries). */
+    public SweepRow withFabricSpec(final String spec) {
+        return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, spec, links, timeline);
+    }
 
     /** A row of the reliable mode (no mode, fraction received or error recorded). */
     public SweepRow(final String cell, final String scenario, final String backend, final Double distanceKm, final Double lossPercent,
@@ -31,12 +72,12 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
     /** CSV columns, in order. */
     public static final List<String> COLUMNS = List.of("cell", "scenario", "backend", "distance_km", "loss_percent", "cc", "algorithm", "kind",
         "bytes", "time_us", "algbw_gbps", "busbw_gbps", "step_ms", "compute_ms", "exposed_ms", "baseline_step_ms", "efficiency", "seed", "mode",
-        "received_fraction", "rel_err");
+        "received_fraction", "rel_err", "scheduler", "paths", "fabric");
 
-    /** @return the CSV line (no newline), fields in {@link #COLUMNS} order, empty when null. */
+    /** @return the CSV line (no newline), fields in {@link #COLUMNS} order, empty when null (per-link counters and timelines are in the JSON only). */
     public String csv() {
         final Object[] v = {cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
-            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr};
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, fabric};
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < v.length; i++) {
             if (i > 0) {
@@ -50,10 +91,11 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
         return sb.toString();
     }
 
-    /** @return a label of the configuration (cc, algorithm, loss) for chart series. */
+    /** @return a label of the configuration (cc, algorithm, loss, and scheduler and paths unless the defaults) for chart series. */
     public String configLabel() {
         return (cc == null ? "?" : cc) + " " + (algorithm == null ? "?" : algorithm)
             + (lossPercent == null || lossPercent < 0 ? "" : " loss " + SweepCell.num(lossPercent) + "%")
-            + (mode == null || SweepCell.RELIABLE.equals(mode) ? "" : " " + mode);
+            + (mode == null || SweepCell.RELIABLE.equals(mode) ? "" : " " + mode)
+            + SweepCell.multipathLabel(scheduler, paths == null ? 1 : paths);
     }
 }

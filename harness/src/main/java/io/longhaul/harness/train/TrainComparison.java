@@ -34,10 +34,10 @@ public record TrainComparison(String scenario, double distanceKm, TrainResult re
         return new TrainComparison(scenario.name(), scenario.maxDistanceKm(), result, baseline);
     }
 
-    /** Runs {@code config} once on a fresh cluster built from {@code scenario}. */
+    /** Runs {@code config} once on a fresh cluster built from {@code scenario} (with the fabric's report, if any). */
     public static TrainResult runOnce(final FabricBackend backend, final Scenario scenario, final TrainConfig config) {
         try (Cluster cluster = backend.open(ClusterSpec.of(scenario))) {
-            return TrainingLoop.run(cluster, config);
+            return TrainingLoop.run(cluster, config).withFabric(cluster.fabricReport());
         }
     }
 }
