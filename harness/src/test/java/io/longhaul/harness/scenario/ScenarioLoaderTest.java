@@ -126,7 +126,7 @@ class ScenarioLoaderTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
         "not a number|links:\\n  inter: {distance_km: far}|dci.yaml: links.inter.distance_km: 'far' is not a number; accepted: 0 to 20000 (line 5)",
         "out of range|links:\\n  inter: {distance_km: 30000}|dci.yaml: links.inter.distance_km: '30000' is out of range; accepted: 0 to 20000 (line 5)",
-        "unknown key|links:\\n  inter: {distanse_km: 10}|dci.yaml: links.inter.distanse_km: unknown key; did you mean 'distance_km'? accepted: distance_km, equipment_delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt (line 5)",
+        "unknown key|links:\\n  inter: {distanse_km: 10}|dci.yaml: links.inter.distanse_km: unknown key; did you mean 'distance_km'? accepted: distance_km, equipment_delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt, ecmp, fail, degrade, nic, nic_queue, hash_seed (line 5)",
         "unknown top key|link:\\n  inter: {}|dci.yaml: link: unknown key; did you mean 'links'? accepted: name, description, dcs, links, transport, collectives, seed (line 4)",
         "duplicate key|seed: 1\\nseed: 2|dci.yaml: seed: duplicate key; each key may appear once (line 5)",
         "bad rate unit|links:\\n  inter: {rate: 1gigabit}|dci.yaml: links.inter.rate: '1gigabit' has unknown unit 'gigabit'; accepted: bit, kbit, mbit, gbit, tbit (bits/s); bps, kbps, mbps, gbps, tbps (bytes/s) (line 5)",
@@ -139,10 +139,31 @@ class ScenarioLoaderTest {
         "bad cc|transport: {cc: vegas}|dci.yaml: transport.cc: unknown congestion control 'vegas'; available: bbr, cubic, delay, fixed, newreno (line 4)",
         "bad algorithm|collectives: {algorithm: butterfly}|dci.yaml: collectives.algorithm: unknown algorithm 'butterfly'; accepted: auto, ring, rhd, tree, hier (line 4)",
         "wrong type|links: [1, 2]|dci.yaml: links: expected a mapping with keys intra, inter, pairs but found a list (line 4)",
+        "ecmp out of range|links:\\n  inter: {ecmp: 0}|dci.yaml: links.inter.ecmp: '0' is out of range; accepted: 1 to 64 (line 5)",
+        "failed link out of range|links:\\n  inter: {ecmp: 4, fail: 9@1s}|dci.yaml: links.inter.fail: fabric spec 'ecmp=4,fail=9@1s': fail=9@1s: link 9 is out of range; accepted: 0 to 3 (ecmp=4, links are numbered from 0) (line 5)",
+        "nic without ecmp|links:\\n  inter: {nic: 2gbit}|dci.yaml: links.inter.nic: applies to an ECMP group; add ecmp: K (the number of parallel links, 1 to 64) beside it (line 5)",
+        "nic queue without nic|links:\\n  inter: {ecmp: 4, nic_queue: 100p}|dci.yaml: links.inter.nic_queue: needs nic: RATE beside it (a NIC queue without a NIC rate has no effect) (line 5)",
+        "bad degrade|links:\\n  inter: {ecmp: 4, degrade: '1@1s:loss=200%'}|dci.yaml: links.inter.degrade: fabric spec 'ecmp=4,degrade=1@1s:loss=200%': degrade=1@1s:loss=200%: loss: '200%' is out of range; accepted: 0% to 100% (line 5)",
+        "bad hash seed|links:\\n  inter: {ecmp: 4, hash_seed: abc}|dci.yaml: links.inter.hash_seed: fabric spec 'ecmp=4,hash-seed=abc': hash-seed: 'abc' is not an integer; accepted: a 64-bit signed integer (line 5)",
+        "bad scheduler|transport: {scheduler: nope}|dci.yaml: transport.scheduler: unknown path scheduler 'nope'; available: flowlet, minrtt, plb, single, spray, weighted (line 4)",
+        "too many paths|transport: {paths: 99}|dci.yaml: transport.paths: '99' is out of range; accepted: 1 to 16 (line 4)",
         "bad ranks|seed: x|dci.yaml: seed: 'x' is not a whole number; accepted: -9223372036854775808 to 9223372036854775807 (line 4)",
     })
     void shouldNameFileFieldValueAndAcceptedRange(final String what, final String extra, final String message) {
         assertThatThrownBy(() -> parse(TWO_DCS + extra.replace("\\n", "\n"))).isInstanceOf(ScenarioException.class).hasMessage(message);
+    }
+
+    @Test
+    void shouldMapAnEcmpGroupOntoOneFabricSpecWithSchedulerAndPaths() {
+        final Scenario s = parse(TWO_DCS + "links:\n  inter: {ecmp: 4, rate: 1gbit, nic: 2gbit, fail: [1@1s+1s, 2@2s]}\n"
+            + "transport: {scheduler: 'plb:rounds=16', paths: 4}\n");
+        assertThat(s.scheduler()).isEqualTo("plb:rounds=16");
+        assertThat(s.paths()).isEqualTo(4);
+        assertThat(s.describe()).contains("ECMP group ecmp=4,delay=200us,rate=1gbit,nic=2gbit,fail=1@1s+1s,fail=2@2s")
+            .contains("scheduler=plb:rounds=16, paths=4");
+        final Scenario preset = ScenarioLoader.load("dci-1000km-ecmp");
+        assertThat(preset.describe()).contains("ECMP group ecmp=4,delay=5100us,rate=1gbit,queue=2bdp,nic=2gbit,fail=1@400ms+300ms");
+        assertThat(parse(TWO_DCS).paths()).as("one path unless asked").isEqualTo(1);
     }
 
     @Test

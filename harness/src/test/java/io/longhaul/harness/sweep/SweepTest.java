@@ -1,6 +1,7 @@
 package io.longhaul.harness.sweep;
 
 import io.longhaul.collectives.DataType;
+import io.longhaul.harness.scenario.FabricLinkCounters;
 import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.train.TrainConfig;
 import org.junit.jupiter.api.Test;
@@ -63,10 +64,42 @@ class SweepTest {
         assertThat(bounded.receivedFraction()).as("5%% loss, 6 ms per step: something missing").isLessThan(1.0);
         assertThat(bounded.relErr()).isPositive();
         assertThat(bounded.timeUs()).as("bounded finishes before reliable repairs").isLessThan(reliable.timeUs());
-        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err");
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err,scheduler,paths,fabric");
         final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
             io.longhaul.harness.report.Environment.capture());
         assertThat(html).contains("id=\"bounded\"").contains("alt=\"all-reduce time against loss per mode\"").contains("Table: all-reduce per mode (3 rows)");
+    }
+
+    @Test
+    void shouldSweepPathsOverAnEcmpGroupWithPerLinkCountersAndReportThem(@TempDir final Path dir) throws Exception {
+        // 16 MiB per step, 3 ms of compute: the inter-DC exchange is bandwidth-bound and the run spans the preset's failure of link 1.
+        final TrainConfig train = new TrainConfig(16 << 20, 4 << 20, MS, 2 * MS, 6, 1, DataType.FLOAT32);
+        final SweepPlan plan = new SweepPlan(List.of("dci-1000km-ecmp"), List.of(1000.0), List.of(0.0), List.of("bbr"), List.of("hier"), false,
+            0, 0, 2, 1, 0, train, List.of(), 0, List.of("spray"), List.of(1, 4));
+        final List<SweepRow> rows = Sweep.run(plan, new SimBackend(), dir, new Recorder());
+        assertThat(rows).extracting(SweepRow::paths).containsExactly(1, 4);
+        final SweepRow one = rows.get(0);
+        final SweepRow four = rows.get(1);
+        assertThat(four.scheduler()).isEqualTo("spray");
+        assertThat(four.fabric()).startsWith("ecmp=4,").contains("fail=1@400ms+300ms");
+        assertThat(four.stepMs()).as("4 paths spread over the group and use the 2 Gbit/s NIC; 1 path is one 1 Gbit/s link")
+            .isLessThan(0.75 * one.stepMs());
+        for (final SweepRow r : rows) {
+            assertThat(r.links()).as("4 links in each direction").hasSize(8);
+            for (final FabricLinkCounters c : r.links()) {
+                assertThat(c.failureDrops() > 0).as("paths=%d link %d %s: only link 1 fails", r.paths(), c.link(), c.from()).isEqualTo(c.link() == 1);
+                assertThat(c.queueDrops() + c.lossDrops()).as("no loss, queue 2 BDP").isZero();
+            }
+        }
+        assertThat(one.links().stream().filter(c -> c.from().equals("east") && c.deliveredBytes() > 1_000_000).count())
+            .as("1 path per session: each of the 2 east-west sessions on the link its hash picks").isEqualTo(2);
+        assertThat(four.links().stream().filter(c -> c.deliveredBytes() > 1_000_000).count()).as("4 paths: every link carries data").isEqualTo(8);
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(1)).contains(",spray,1,\"ecmp=4,");
+        final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
+            io.longhaul.harness.report.Environment.capture());
+        assertThat(html).contains("id=\"schedulers\"").contains("alt=\"training step time per path scheduler\"")
+            .contains("alt=\"delivered per link around the link failure\"")
+            .contains("Table: per-link counters (").doesNotContain("No results on an ECMP group.");
     }
 
     @Test
