@@ -580,18 +580,37 @@ test_fabric_real() {
 }
 
 # ------------------------------------------------------------------ shellcheck
+# ------------------------------------------------------------------ bench-multipath.sh
+test_bench_multipath() {
+    local bench=$SCRIPTS/bench-multipath.sh
+    usage_error "--runs: '0' is out of range; accepted: 1 to 100" "$bench" --runs 0
+    usage_error "--paths: '17' is out of range; accepted: 1 to 16" "$bench" --paths 17
+    usage_error "--fabric: 'rate=1gbit' is not an ECMP fabric spec" "$bench" --fabric rate=1gbit
+    usage_error "--schedulers: 'a b' is not a scheduler name" "$bench" --schedulers 'a b'
+    usage_error "--duration: 'soon' is not a duration" "$bench" --duration soon
+    usage_error "unknown argument '--frob'" "$bench" --frob
+    run "$bench" --dry-run --runs 2 --schedulers single,plb:rounds=16 --paths 3 --out "$TMP/bm"
+    expect_rc 0 "bench-multipath --dry-run"
+    expect_eq "$(grep -o -- '--scheduler [^ ]*' <<<"$OUT" | tr '\n' ' ')" \
+        "--scheduler single --scheduler plb:rounds=16 --scheduler single --scheduler plb:rounds=16 " \
+        "bench-multipath runs the schedulers interleaved, run by run"
+    expect_in OUT "--paths 3 " "bench-multipath passes --paths"
+    expect_in OUT "--json $TMP/bm/plb_rounds_16-run2.json" "bench-multipath names each run's JSON by scheduler and run"
+}
+
 test_shellcheck() {
     if ! command -v shellcheck >/dev/null; then
         skip "shellcheck: not installed"
         return
     fi
     run shellcheck -x "$LONGHAUL" "$NETEM" "$TESTBED" "$SCRIPTS"/compare.sh "$SCRIPTS"/fabric-agent.sh "$SCRIPTS"/fabric-bench.sh \
+        "$SCRIPTS"/bench-multipath.sh \
         "$SCRIPTS"/lib/*.sh "$HERE"/*.sh
     expect_rc 0 "shellcheck is clean"
 }
 
 for t in test_help test_usage_errors test_dry_run test_spec_errors test_netem_real test_testbed test_launch test_longhaul_jar test_fabric_usage \
-    test_fabric_real test_shellcheck; do
+    test_fabric_real test_bench_multipath test_shellcheck; do
     printf '== %s\n' "${t#test_}"
     "$t"
 done

@@ -28,7 +28,6 @@ import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
-import io.longhaul.transport.sim.EcmpFabric;
 import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
@@ -535,13 +534,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
                     offered += c.offered();
                     lost += c.lost() + c.queueDrops();
                 }
-                if (t.fabric() != null) {
-                    final String to = topo.dcCount() == 2 ? "dc" + (1 - dc) : topo.dcCount() == 1 ? "dc0" : "*";
-                    for (final EcmpFabric.LinkCounters l : t.fabricCounters().links()) {
-                        links.add(new FabricLinkCounters("dc" + dc, to, l.link(), l.offered(), l.delivered(), l.deliveredBytes(), l.queueDrops(),
-                            l.lossDrops(), l.failureDrops()));
-                    }
-                }
+                links.addAll(FabricLinkCounters.of(t, "dc" + dc, topo.dcCount() == 2 ? "dc" + (1 - dc) : topo.dcCount() == 1 ? "dc0" : "*"));
             }
         }
         if (offered > 0) {

@@ -14,6 +14,10 @@ import io.longhaul.transport.core.PathEvent;
 import io.longhaul.transport.core.PathStats;
 import io.longhaul.transport.core.SendStatus;
 import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.harness.scenario.FabricLinkCounters;
+import io.longhaul.harness.scenario.FabricReport;
+import io.longhaul.harness.sweep.SweepResults;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
 import org.HdrHistogram.Histogram;
@@ -108,7 +112,9 @@ final class PerfCommand implements Callable<Integer> {
 
     @Option(names = "--link", paramLabel = "SPEC", defaultValue = "",
         description = "Emulated link on every sender's egress (both directions in --local), netem vocabulary: "
-            + "delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt, seed. e.g. --link delay=5ms,rate=1gbit,loss=0.1%%")
+            + "delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt, seed; or an ECMP fabric spec (ecmp=K plus those keys, "
+            + "nic, hash-seed, fail=LINK@TIME[+DUR], degrade=LINK@TIME:loss=P) where each path hashes onto one of K links. "
+            + "e.g. --link delay=5ms,rate=1gbit,loss=0.1%% or --link ecmp=4,delay=5ms,rate=1gbit,fail=1@3s+2s")
     private String link;
 
     @Option(names = {"-P", "--paths"}, paramLabel = "N", defaultValue = "1",
@@ -155,8 +161,8 @@ final class PerfCommand implements Callable<Integer> {
         return runSender(s);
     }
 
-    /** Validated flags. */
-    private record Settings(long sizeBytes, long durationNs, long omitNs, long totalBytes, long intervalNs, LinkSpec link,
+    /** Validated flags; {@code link} is the emulated link's or fabric's canonical spec, "none" for none. */
+    private record Settings(long sizeBytes, long durationNs, long omitNs, long totalBytes, long intervalNs, String link,
                             IoMode ioMode, InetSocketAddress remote, String bind) {
     }
 
@@ -202,9 +208,9 @@ final class PerfCommand implements Callable<Integer> {
             if (inflight < 1 || inflight > 65_536) {
                 throw bad("--inflight " + inflight + " is out of range; accepted: 1 to 65536");
             }
-            final LinkSpec linkSpec;
+            final String linkSpec;
             try {
-                linkSpec = LinkSpec.parse(link);
+                linkSpec = FabricSpec.isFabricSpec(link) ? FabricSpec.parse(link).toString() : describe(LinkSpec.parse(link));
             } catch (IllegalArgumentException e) {
                 throw bad("--link: " + e.getMessage());
             }
@@ -273,7 +279,7 @@ final class PerfCommand implements Callable<Integer> {
             .bindAddress(bindAddress)
             .congestionControl(cc)
             .scheduler(scheduler)
-            .link(s.link())
+            .link(s.link().equals("none") ? "" : s.link())
             .linkSeed(linkSeed)
             .ioMode(s.ioMode())
             .gso(!noGso)
@@ -309,7 +315,7 @@ final class PerfCommand implements Callable<Integer> {
         };
         try (Transport transport = Transport.open(context(s, address, seed + 1).messageHandler(handler))) {
             out.printf("longhaul perf server on %s, io %s, cc %s, link %s%n", transport.localAddress(), transport.ioMode(),
-                cc, describe(s.link()));
+                cc, s.link());
             out.flush();
             final long period = s.intervalNs() > 0 ? s.intervalNs() : TimeUnit.SECONDS.toNanos(1);
             long last = received.get();
@@ -349,7 +355,7 @@ final class PerfCommand implements Callable<Integer> {
             try (Transport sender = Transport.open(context(s, bindAddress, seed).threadName("longhaul-tx"))) {
                 out.printf("longhaul perf %s -> %s, io %s, cc %s, paths %d%s, size %s, link %s%n", sender.localAddress(), target,
                     sender.ioMode(), cc, paths, paths > 1 ? " (" + scheduler + ")" : "", Units.formatSize(s.sizeBytes()),
-                    describe(s.link()));
+                    s.link());
                 out.flush();
                 final Session session = pathAddrs != null ? sender.connect(Transport.PathAddress.parseList(pathAddrs, target))
                     : sender.connect(target, paths);
@@ -418,7 +424,7 @@ final class PerfCommand implements Callable<Integer> {
                 nextSampleNs = now + SAMPLE_PERIOD_NS;
                 final ConnectionStats st = session.stats();
                 for (final PathStats p : st.paths()) {
-                    if (p.minRttNs() >= 0) {
+                    if (p.minRttNs() >= 0 && p.packetsSent() > 0) {
                         result.rttUs.recordValue(Math.max(1, p.smoothedRttNs() / 1_000));
                     }
                 }
@@ -509,7 +515,7 @@ final class PerfCommand implements Callable<Integer> {
             Units.formatRate(goodput), r.retransmitted, r.packetsSent == 0 ? 0.0 : 100.0 * r.retransmitted / r.packetsSent, r.lost,
             r.omittedNs > 0 ? String.format(Locale.ROOT, "  (first %.1f s omitted)", from) : "");
         if (rtt) {
-            out.printf("rtt min/p50/p99/max = %.3f/%.3f/%.3f/%.3f ms (smoothed, per path, sampled every 10 ms)%n",
+            out.printf("rtt min/p50/p99/max = %.3f/%.3f/%.3f/%.3f ms (smoothed, per path that sent data, sampled every 10 ms)%n",
                 h.getMinValue() / 1e3, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3);
         }
         final Transport.TimerLateness senderTimers = sender.timerLateness();
@@ -535,6 +541,13 @@ final class PerfCommand implements Callable<Integer> {
                 out.println("  " + e);
             }
         }
+        final List<FabricLinkCounters> links = new ArrayList<>(FabricLinkCounters.of(sender, "sender", "receiver"));
+        if (receiver != null) {
+            links.addAll(FabricLinkCounters.of(receiver, "receiver", "sender"));
+        }
+        if (!links.isEmpty()) {
+            out.print(new FabricReport(s.link(), links, null).table(""));
+        }
         if (r.abandoned > 0) {
             out.printf("%d messages still outstanding 2 s after the end were abandoned (not counted)%n", r.abandoned);
         }
@@ -557,7 +570,7 @@ final class PerfCommand implements Callable<Integer> {
             rttMap.put("p50", rtt ? h.getValueAtPercentile(50) : null);
             rttMap.put("p99", rtt ? h.getValueAtPercentile(99) : null);
             rttMap.put("max", rtt ? h.getMaxValue() : null);
-            rttMap.put("source", "smoothed RTT of every path sampled every 10 ms");
+            rttMap.put("source", "smoothed RTT of every path that sent data, sampled every 10 ms");
             m.put("rtt_us", rttMap);
             m.put("timer_lateness_us", latenessMap(senderTimers));
             if (receiverTimers != null) {
@@ -566,7 +579,7 @@ final class PerfCommand implements Callable<Integer> {
             m.put("pacer_lost_us", pacerLostNs / 1_000);
             m.put("pacer_host_limited_sends", hostLimited);
             m.put("cc", cc);
-            m.put("link", s.link().isPerfect() ? "none" : s.link().toString());
+            m.put("link", s.link());
             m.put("paths", paths);
             m.put("scheduler", scheduler);
             if (r.last != null) {
@@ -594,6 +607,9 @@ final class PerfCommand implements Callable<Integer> {
                     events.add(em);
                 }
                 m.put("path_events", events);
+            }
+            if (!links.isEmpty()) {
+                m.put("links", SweepResults.mapper().convertValue(links, List.class));
             }
             m.put("message_bytes", s.sizeBytes());
             m.put("io", sender.ioMode());

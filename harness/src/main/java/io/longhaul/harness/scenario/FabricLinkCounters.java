@@ -1,5 +1,6 @@
 package io.longhaul.harness.scenario;
 
+import io.longhaul.transport.Transport;
 import io.longhaul.transport.sim.EcmpFabric;
 
 import java.util.ArrayList;
@@ -35,10 +36,16 @@ public record FabricLinkCounters(String from, String to, int link, long offered,
             queueDrops + o.queueDrops, lossDrops + o.lossDrops, failureDrops + o.failureDrops);
     }
 
-    /** @return {@code c}'s counters of direction {@code direction} labelled {@code from} to {@code to}. */
-    static FabricLinkCounters of(final EcmpFabric.LinkCounters c, final String from, final String to) {
+    /** @return {@code c}'s counters labelled {@code from} to {@code to}. */
+    public static FabricLinkCounters of(final EcmpFabric.LinkCounters c, final String from, final String to) {
         return new FabricLinkCounters(from, to, c.link(), c.offered(), c.delivered(), c.deliveredBytes(), c.queueDrops(), c.lossDrops(),
             c.failureDrops());
+    }
+
+    /** @return the counters of every link of {@code transport}'s egress fabric labelled {@code from} to {@code to}; empty without one. */
+    public static List<FabricLinkCounters> of(final Transport transport, final String from, final String to) {
+        final EcmpFabric.Counters c = transport.fabricCounters();
+        return c == null ? List.of() : c.links().stream().map(l -> of(l, from, to)).toList();
     }
 
     /** @return {@code counters} with the rows of the same (from, to, link) added up, in order of first appearance. */

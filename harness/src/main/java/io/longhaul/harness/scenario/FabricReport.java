@@ -23,12 +23,17 @@ public record FabricReport(String fabric, List<FabricLinkCounters> links, LinkTi
      */
     public String table(final String prefix) {
         final StringBuilder sb = new StringBuilder();
-        sb.append(prefix).append("ECMP group ").append(fabric).append(": per link and direction\n");
-        sb.append(prefix).append(String.format(Locale.ROOT, "%-14s %4s %12s %11s %11s %11s %11s %11s%n", "direction", "link", "MB", "offered",
-            "delivered", "queue-drop", "loss-drop", "down-drop"));
+        int width = "direction".length();
         for (final FabricLinkCounters l : links) {
-            sb.append(prefix).append(String.format(Locale.ROOT, "%-14s %4d %12.3f %11d %11d %11d %11d %11d%n", l.from() + "->" + l.to(), l.link(),
-                l.deliveredBytes() / 1e6, l.offered(), l.delivered(), l.queueDrops(), l.lossDrops(), l.failureDrops()));
+            width = Math.max(width, l.from().length() + 2 + l.to().length());
+        }
+        final String row = "%-" + width + "s %4s %12s %11s %11s %11s %11s %11s%n";
+        sb.append(prefix).append("ECMP group ").append(fabric).append(": per link and direction\n");
+        sb.append(prefix).append(String.format(Locale.ROOT, row, "direction", "link", "MB", "offered", "delivered", "queue-drop", "loss-drop",
+            "down-drop"));
+        for (final FabricLinkCounters l : links) {
+            sb.append(prefix).append(String.format(Locale.ROOT, row, l.from() + "->" + l.to(), l.link(), String.format(Locale.ROOT, "%.3f",
+                l.deliveredBytes() / 1e6), l.offered(), l.delivered(), l.queueDrops(), l.lossDrops(), l.failureDrops()));
         }
         return sb.toString();
     }

@@ -32,6 +32,8 @@ class LonghaulCliTest {
         assertThat(err.toString()).contains("--paths 17 is out of range; accepted: 1 to 16");
         assertThat(run("perf", "--link", "delay=5ms,loss=200%")).isEqualTo(2);
         assertThat(err.toString()).contains("--link: ").contains("loss");
+        assertThat(run("perf", "--link", "ecmp=4,fail=9@1s")).isEqualTo(2);
+        assertThat(err.toString()).contains("--link: ").contains("link 9 is out of range; accepted: 0 to 3");
         assertThat(run("perf", "--cc", "warp")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown congestion control 'warp'");
         assertThat(run("perf", "--server", "--client", "10.0.0.2:9000")).isEqualTo(2);
@@ -103,5 +105,34 @@ class LonghaulCliTest {
         // 40 Mbit/s for 0.3 s omitted and 0.5 s measured: the figures cover the measured part only.
         assertThat(node.get("bytes").asLong()).isLessThan(node.get("goodput_bps").asLong() / 8 * 2);
         assertThat(out.toString()).contains("(omitted)").contains("omitted)");
+    }
+
+    @Test
+    void shouldSpreadALocalTransferOverAnEcmpFabricAndCountEveryLink(@TempDir final Path dir) throws Exception {
+        final Path json = dir.resolve("perf.json");
+        assertThat(run("perf", "--local", "--bytes", "16M", "--size", "1M", "--paths", "4", "--link", "ecmp=4,delay=1ms,rate=400mbit,queue=2bdp",
+            "--json", json.toString())).as(out + " " + err).isZero();
+        final JsonNode node = new ObjectMapper().readTree(json.toFile());
+        assertThat(node.get("bytes").asLong()).isEqualTo(16L << 20);
+        assertThat(node.get("link").asText()).startsWith("ecmp=4,").contains("rate=400mbit");
+        assertThat(node.get("scheduler").asText()).isEqualTo("spray");
+        final JsonNode links = node.get("links");
+        assertThat(links).as("4 links on the sender's egress, 4 on the receiver's").hasSize(8);
+        long dataBytes = 0;
+        long ackBytes = 0;
+        for (final JsonNode l : links) {
+            assertThat(l.get("delivered").asLong()).isLessThanOrEqualTo(l.get("offered").asLong());
+            if (l.get("from").asText().equals("sender")) {
+                dataBytes += l.get("delivered_bytes").asLong();
+            } else {
+                ackBytes += l.get("delivered_bytes").asLong();
+            }
+        }
+        assertThat(dataBytes).as("every payload byte crossed a link, with headers").isGreaterThan(16L << 20);
+        assertThat(ackBytes).as("ACKs are small").isPositive().isLessThan(dataBytes / 10);
+        for (final JsonNode p : node.get("per_path")) {
+            assertThat(p.get("bytes_sent").asLong()).as("spray uses every path").isPositive();
+        }
+        assertThat(out.toString()).contains("ECMP group ecmp=4,").contains("sender->receiver");
     }
 }
