@@ -4,6 +4,7 @@ import io.longhaul.harness.fabric.FabricControl;
 import io.longhaul.harness.fabric.FabricControl.FabricException;
 import io.longhaul.harness.fabric.FabricTopology;
 import io.longhaul.harness.fabric.PacketScheduler;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,7 +59,8 @@ final class FabricCommand implements Runnable {
         footer = {"", "Exit codes: 0 up, 1 failed (whatever was created is removed), 2 bad flags, 3 not root or no TUN.",
             "", "Examples:",
             "  longhaul fabric up --hosts 2 --link delay=5ms,rate=1gbit,loss=1%%",
-            "  longhaul fabric up --hosts 4 --dcs 2 --link delay=4.9ms,rate=1gbit --intra delay=5us,rate=10gbit"})
+            "  longhaul fabric up --hosts 4 --dcs 2 --link delay=4.9ms,rate=1gbit --intra delay=5us,rate=10gbit",
+            "  longhaul fabric up --hosts 2 --link ecmp=4,delay=5ms,rate=250mbit,queue=2bdp,nic=1gbit"})
     static final class Up implements Callable<Integer> {
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
@@ -72,7 +74,9 @@ final class FabricCommand implements Runnable {
 
         @Option(names = "--link", paramLabel = "SPEC", defaultValue = "none",
             description = "Link between hosts of different DCs, in netem's vocabulary (default: ${DEFAULT-VALUE}), "
-                + "e.g. delay=4.9ms,rate=1gbit,queue=2bdp,loss=0.1%%.")
+                + "e.g. delay=4.9ms,rate=1gbit,queue=2bdp,loss=0.1%%; or an ECMP group (ecmp=K plus those keys, nic, hash-seed, "
+                + "fail=LINK@TIME[+DUR], degrade=...) joining each pair of DCs, every TCP/UDP 5-tuple hashed onto one of its K links, "
+                + "e.g. ecmp=4,delay=4.9ms,rate=250mbit,nic=1gbit.")
         private String link;
 
         @Option(names = "--intra", paramLabel = "SPEC", defaultValue = "none", description = "Link between hosts of one DC (default: ${DEFAULT-VALUE}).")
@@ -99,7 +103,9 @@ final class FabricCommand implements Runnable {
         public Integer call() {
             final FabricTopology topology;
             try {
-                topology = new FabricTopology(prefix, hosts, dcs, parse("--link", link), parse("--intra", intra));
+                final LinkSpec intraSpec = parse("--intra", intra);
+                topology = FabricSpec.isFabricSpec(link) ? new FabricTopology(prefix, hosts, dcs, parseGroup(link), intraSpec)
+                    : new FabricTopology(prefix, hosts, dcs, parse("--link", link), intraSpec);
                 if (rtPriority < 0 || rtPriority > 99) {
                     throw new IllegalArgumentException("--rt-priority: " + rtPriority + " is out of range; accepted: 0 (normal scheduling) to 99");
                 }
@@ -120,6 +126,14 @@ final class FabricCommand implements Runnable {
                 return 0;
             } catch (final FabricException e) {
                 return fail(spec, e);
+            }
+        }
+
+        private static FabricSpec parseGroup(final String text) {
+            try {
+                return FabricSpec.parse(text);
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("--link: " + e.getMessage(), e);
             }
         }
 

@@ -179,7 +179,7 @@ public final class FabricControl {
         createNamespaces(topology, dir, buffers, rtPriority);
         final int[] fds = attachAll(topology);
         try {
-            final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"))
+            final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers, System.nanoTime()), fds, dir.resolve("status.json"))
                 .realTimePriority(rtPriority);
             synchronized (lock) {
                 holder[0] = f;
@@ -209,7 +209,7 @@ public final class FabricControl {
         final FabricTopology topology = topologyOf(t);
         final int buffers = t.path("buffers").asInt(32768);
         final int[] fds = attachAll(topology);
-        final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers), fds, dir.resolve("status.json"))
+        final TunForwarder f = new TunForwarder(new PacketScheduler(topology, buffers, System.nanoTime()), fds, dir.resolve("status.json"))
             .realTimePriority(t.path("rtPriority").asInt(0));
         final Thread stopper = new Thread(() -> {
             f.stop();
@@ -281,8 +281,8 @@ public final class FabricControl {
             out.println(all.toPrettyString());
             return true;
         }
-        out.printf("fabric %s: %d hosts in %d DCs; inter-DC link %s; intra-DC link %s%n", prefix, topology.hosts(), topology.dcs(),
-            topology.inter(), topology.intra());
+        out.printf("fabric %s: %d hosts in %d DCs; inter-DC %s %s; intra-DC link %s%n", prefix, topology.hosts(), topology.dcs(),
+            topology.interGroup() != null ? "ECMP group" : "link", topology.interText(), topology.intra());
         out.printf("  %-8s %-4s %-12s %s%n", "host", "dc", "address", "kernel drops at the device (forwarder too slow)");
         for (int i = 0; i < topology.hosts(); i++) {
             out.printf("  %-8s %-4d %-12s %s%n", topology.namespace(i), topology.dcOf(i), topology.address(i),
@@ -315,6 +315,25 @@ public final class FabricControl {
                 topology.namespace(l.path("src").asInt()) + "->" + topology.namespace(l.path("dst").asInt()), l.path("kind").asText(),
                 l.path("offered").asLong(), l.path("delivered").asLong(), l.path("lost").asLong(), l.path("queueDrops").asLong(),
                 l.path("duplicated").asLong(), l.path("corrupted").asLong(), l.path("reordered").asLong(), l.path("bytesOffered").asLong() / 1e6);
+        }
+        for (final JsonNode g : s.path("ecmp")) {
+            final int a = g.path("dcs").path(0).asInt();
+            final int b = g.path("dcs").path(1).asInt();
+            out.printf("  ECMP group dc%d<->dc%d: %s%n", a, b, g.path("spec").asText());
+            out.printf("    %-10s %4s %10s %10s %12s %8s %8s %9s%n", "direction", "link", "offered", "delivered", "MB delivered", "lost",
+                "q-drops", "down-drop");
+            for (final JsonNode l : g.path("links")) {
+                final boolean forward = l.path("direction").asInt() == 0;
+                out.printf("    %-10s %4d %10d %10d %12.1f %8d %8d %9d%n", "dc" + (forward ? a : b) + "->dc" + (forward ? b : a),
+                    l.path("link").asInt(), l.path("offered").asLong(), l.path("delivered").asLong(), l.path("deliveredBytes").asLong() / 1e6,
+                    l.path("lossDrops").asLong(), l.path("queueDrops").asLong(), l.path("failureDrops").asLong());
+            }
+            for (final JsonNode n : g.path("nics")) {
+                if (n.path("drops").asLong() > 0) {
+                    out.printf("    NIC of %s: %d packets offered, %d dropped by its queue%n", topology.namespace(n.path("host").asInt()),
+                        n.path("offered").asLong(), n.path("drops").asLong());
+                }
+            }
         }
         return true;
     }
@@ -397,7 +416,7 @@ public final class FabricControl {
             t.put("prefix", topology.prefix());
             t.put("hosts", topology.hosts());
             t.put("dcs", topology.dcs());
-            t.put("link", topology.inter().toString());
+            t.put("link", topology.interText());
             t.put("intra", topology.intra().toString());
             t.put("buffers", buffers);
             t.put("rtPriority", rtPriority);
@@ -475,7 +494,12 @@ public final class FabricControl {
     private void printSummary(final FabricTopology topology, final Path dir) {
         out.printf("fabric %s: %d hosts in %d DCs on 10.78.0.0/16, forwarder pid %d (state in %s)%n", topology.prefix(), topology.hosts(),
             topology.dcs(), readPid(dir), dir);
-        out.printf("  inter-DC link (each direction of each host pair): %s%n", topology.inter());
+        if (topology.interGroup() != null) {
+            out.printf("  inter-DC ECMP group (one per pair of DCs, shared by their hosts, each 5-tuple on one link): %s%n",
+                topology.interText());
+        } else {
+            out.printf("  inter-DC link (each direction of each host pair): %s%n", topology.inter());
+        }
         out.printf("  intra-DC link: %s%n", topology.intra());
         for (int i = 0; i < topology.hosts(); i++) {
             out.printf("  %-8s dc%-3d %s%n", topology.namespace(i), topology.dcOf(i), topology.address(i));
@@ -651,8 +675,8 @@ public final class FabricControl {
 
     private static FabricTopology topologyOf(final ObjectNode t) throws FabricException {
         try {
-            return new FabricTopology(t.path("prefix").asText(), t.path("hosts").asInt(), t.path("dcs").asInt(),
-                LinkSpec.parse(t.path("link").asText()), LinkSpec.parse(t.path("intra").asText()));
+            return FabricTopology.of(t.path("prefix").asText(), t.path("hosts").asInt(), t.path("dcs").asInt(), t.path("link").asText(),
+                LinkSpec.parse(t.path("intra").asText()));
         } catch (final IllegalArgumentException e) {
             throw new FabricException(1, "topology.json is not valid: " + e.getMessage());
         }

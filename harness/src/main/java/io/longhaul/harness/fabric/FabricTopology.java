@@ -1,17 +1,21 @@
 package io.longhaul.harness.fabric;
 
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * Who is where on a fabric: {@code hosts} namespaces named {@code PREFIX0 .. PREFIX{N-1}}, split
  * into {@code dcs} data centers in contiguous blocks (host i is in DC {@code i * dcs / hosts}), each
  * with the IPv4 address {@code 10.78.0.0 + i + 1} in a /16 on its TUN device {@link #DEVICE}.
- * Every ordered pair of hosts has its own link: {@code inter} between DCs, {@code intra} inside one.
+ * Every ordered pair of hosts has its own link: {@code inter} between DCs, {@code intra} inside one;
+ * or, with an ECMP group between DCs ({@link #interGroup()}), every pair of DCs is joined by one
+ * group of K links that all their hosts' packets share, each 5-tuple hashed onto one link.
  * Immutable; the constructor validates and throws {@link IllegalArgumentException} naming the
  * field and the accepted range.
  */
@@ -35,6 +39,7 @@ public final class FabricTopology {
     private final int hosts;
     private final int dcs;
     private final LinkSpec inter;
+    private final FabricSpec interGroup;
     private final LinkSpec intra;
 
     /**
@@ -45,6 +50,30 @@ public final class FabricTopology {
      * @param intra the link between hosts of one DC.
      */
     public FabricTopology(final String prefix, final int hosts, final int dcs, final LinkSpec inter, final LinkSpec intra) {
+        this(prefix, hosts, dcs, inter, null, intra);
+    }
+
+    /**
+     * A fabric whose DCs are joined by ECMP groups: each pair of DCs shares one group of
+     * {@code interGroup.links()} links per direction.
+     */
+    public FabricTopology(final String prefix, final int hosts, final int dcs, final FabricSpec interGroup, final LinkSpec intra) {
+        this(prefix, hosts, dcs, LinkSpec.perfect(), Objects.requireNonNull(interGroup, "interGroup"), intra);
+    }
+
+    /**
+     * Either form from the text of {@code --link}: an ECMP group when it has {@code ecmp=}, else one
+     * link per host pair.
+     *
+     * @throws IllegalArgumentException from the spec's parser.
+     */
+    public static FabricTopology of(final String prefix, final int hosts, final int dcs, final String inter, final LinkSpec intra) {
+        return FabricSpec.isFabricSpec(inter) ? new FabricTopology(prefix, hosts, dcs, FabricSpec.parse(inter), intra)
+            : new FabricTopology(prefix, hosts, dcs, LinkSpec.parse(inter), intra);
+    }
+
+    private FabricTopology(final String prefix, final int hosts, final int dcs, final LinkSpec inter, final FabricSpec interGroup,
+                           final LinkSpec intra) {
         if (prefix == null || !PREFIX.matcher(prefix).matches()) {
             throw new IllegalArgumentException("--prefix: '" + prefix + "' is not accepted; accepted: 'lh' then up to 6 lower-case letters or digits, e.g. lhf");
         }
@@ -58,6 +87,7 @@ public final class FabricTopology {
         this.hosts = hosts;
         this.dcs = dcs;
         this.inter = inter;
+        this.interGroup = interGroup;
         this.intra = intra;
     }
 
@@ -79,6 +109,16 @@ public final class FabricTopology {
     /** The link between hosts of different DCs. */
     public LinkSpec inter() {
         return inter;
+    }
+
+    /** The ECMP group joining each pair of DCs, or null when each host pair has its own {@link #inter()} link. */
+    public FabricSpec interGroup() {
+        return interGroup;
+    }
+
+    /** The inter-DC spec as text: the ECMP group's, or the link's. */
+    public String interText() {
+        return interGroup != null ? interGroup.toString() : inter.toString();
     }
 
     /** The link between hosts of one DC. */

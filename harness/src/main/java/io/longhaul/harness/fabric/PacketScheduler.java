@@ -1,5 +1,6 @@
 package io.longhaul.harness.fabric;
 
+import io.longhaul.transport.sim.EcmpFabric;
 import io.longhaul.transport.sim.LinkModel;
 import io.longhaul.transport.sim.LinkSpec;
 
@@ -8,7 +9,8 @@ import java.nio.ByteOrder;
 
 /**
  * The forwarder's core, without I/O: packets are read into slots of one direct buffer, offered to
- * the {@link LinkModel} of their (source host, destination host) pair, and released to the caller
+ * the {@link LinkModel} of their (source host, destination host) pair (or, between DCs joined by an
+ * ECMP group, to the {@link EcmpFabric} link their 5-tuple hashes to), and released to the caller
  * at the delivery time the model gave, in time order. Time is a parameter; nothing here reads a
  * clock, and nothing allocates per packet (a link's model is made on its first packet).
  * Not thread-safe: one owner (the forwarder's loop) drives it.
@@ -26,6 +28,8 @@ public final class PacketScheduler {
     public static final int SLOT_BYTES = 2048;
     /** Fewest slots accepted. */
     public static final int MIN_SLOTS = 64;
+    private static final int TCP = 6;
+    private static final int UDP = 17;
     /** Most slots accepted (2 GiB of buffers at most would not fit one ByteBuffer). */
     public static final int MAX_SLOTS = 1 << 19;
 
@@ -47,6 +51,9 @@ public final class PacketScheduler {
     private long lastDueNs;
 
     private final LinkModel[] links;
+    /** The ECMP group of each pair of DCs (index lower DC × dcs + higher DC), made on first use; empty without groups. */
+    private final EcmpFabric[] groups;
+    private final long startNs;
     private final long[] linkBytesOffered;
     private final long[] linkBytesDelivered;
     private final LinkModel.Fate fate = new LinkModel.Fate();
@@ -63,6 +70,14 @@ public final class PacketScheduler {
      *     {@link #MIN_SLOTS} to {@link #MAX_SLOTS}.
      */
     public PacketScheduler(final FabricTopology topology, final int slots) {
+        this(topology, slots, 0);
+    }
+
+    /**
+     * @param startNs the time an ECMP group's scheduled events ({@code fail=}, {@code degrade=})
+     *     count from, on the clock of {@link #submit}'s {@code nowNs}.
+     */
+    public PacketScheduler(final FabricTopology topology, final int slots, final long startNs) {
         if (slots < MIN_SLOTS || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("--buffers: " + slots + " is out of range; accepted: " + MIN_SLOTS + " to " + MAX_SLOTS);
         }
@@ -83,6 +98,8 @@ public final class PacketScheduler {
         this.links = new LinkModel[hosts * hosts];
         this.linkBytesOffered = new long[hosts * hosts];
         this.linkBytesDelivered = new long[hosts * hosts];
+        this.groups = new EcmpFabric[topology.interGroup() == null ? 0 : topology.dcs() * topology.dcs()];
+        this.startNs = startNs;
     }
 
     /** The buffer all slots live in (direct, big-endian). */
@@ -144,15 +161,21 @@ public final class PacketScheduler {
             return false;
         }
         final int linkIndex = source * hosts + destination;
-        LinkModel link = links[linkIndex];
-        if (link == null) {
-            final LinkSpec spec = topology.linkSpec(source, destination);
-            // Every link draws its own random numbers: the same spec seed gives each pair a different stream.
-            link = new LinkModel(spec, spec.seed() * 1_000_003L + linkIndex);
-            links[linkIndex] = link;
-        }
         linkBytesOffered[linkIndex] += lengthBytes;
-        if (!link.offer(nowNs, lengthBytes, fate)) {
+        final boolean delivered;
+        if (groups.length > 0 && topology.isInter(source, destination)) {
+            delivered = offerToGroup(nowNs, source, destination, base, lengthBytes);
+        } else {
+            LinkModel link = links[linkIndex];
+            if (link == null) {
+                final LinkSpec spec = topology.linkSpec(source, destination);
+                // Every link draws its own random numbers: the same spec seed gives each pair a different stream.
+                link = new LinkModel(spec, spec.seed() * 1_000_003L + linkIndex);
+                links[linkIndex] = link;
+            }
+            delivered = link.offer(nowNs, lengthBytes, fate);
+        }
+        if (!delivered) {
             release(slot);
             return false;
         }
@@ -179,6 +202,41 @@ public final class PacketScheduler {
         }
         push(fate.deliverAtNs(), slot);
         return true;
+    }
+
+    /**
+     * Offers an inter-DC packet to its DCs' ECMP group, on the link its 5-tuple hashes to: source
+     * and destination address, and for TCP and UDP (first fragment) the ports; 0 for other
+     * protocols and later fragments. Direction 0 goes from the lower-numbered DC to the higher.
+     */
+    private boolean offerToGroup(final long nowNs, final int source, final int destination, final int base, final int lengthBytes) {
+        final int from = topology.dcOf(source);
+        final int to = topology.dcOf(destination);
+        final int index = Math.min(from, to) * topology.dcs() + Math.max(from, to);
+        EcmpFabric group = groups[index];
+        if (group == null) {
+            group = new EcmpFabric(topology.interGroup(), 2, startNs);
+            groups[index] = group;
+        }
+        final int headerBytes = (slab.get(base) & 0x0F) * 4;
+        final int protocol = slab.get(base + 9) & 0xFF;
+        final boolean firstFragment = (slab.getShort(base + 6) & 0x1FFF) == 0;
+        int sourcePort = 0;
+        int destinationPort = 0;
+        if ((protocol == TCP || protocol == UDP) && firstFragment && headerBytes >= 20 && lengthBytes >= headerBytes + 4) {
+            sourcePort = slab.getShort(base + headerBytes) & 0xFFFF;
+            destinationPort = slab.getShort(base + headerBytes + 2) & 0xFFFF;
+        }
+        final int link = group.linkForIpv4(slab.getInt(base + 12), sourcePort, slab.getInt(base + 16), destinationPort);
+        return group.offer(nowNs, from < to ? 0 : 1, source, link, lengthBytes, fate);
+    }
+
+    /**
+     * The ECMP group between DCs {@code a} and {@code b} (either order; its direction 0 goes from
+     * the lower-numbered DC), or null until its first packet or without groups.
+     */
+    public EcmpFabric group(final int a, final int b) {
+        return groups.length == 0 ? null : groups[Math.min(a, b) * topology.dcs() + Math.max(a, b)];
     }
 
     /** When the earliest scheduled packet is due; {@link Long#MAX_VALUE} when none is. */

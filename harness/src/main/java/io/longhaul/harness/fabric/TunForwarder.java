@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.longhaul.transport.sim.EcmpFabric;
 import io.longhaul.transport.sim.LinkModel;
 import org.HdrHistogram.Histogram;
 
@@ -313,6 +314,22 @@ public final class TunForwarder implements Runnable {
             }
         }
         s.put("links", links);
+        final List<Map<String, Object>> groups = new ArrayList<>();
+        for (int a = 0; a < t.dcs(); a++) {
+            for (int b = a + 1; b < t.dcs(); b++) {
+                final EcmpFabric group = scheduler.group(a, b);
+                if (group != null) {
+                    final Map<String, Object> g = new LinkedHashMap<>();
+                    g.put("dcs", List.of(a, b));
+                    g.put("spec", group.spec().toString());
+                    final EcmpFabric.Counters c = group.counters();
+                    g.put("links", c.links());
+                    g.put("nics", c.nics());
+                    groups.add(g);
+                }
+            }
+        }
+        s.put("ecmp", groups);
         lateness.reset();
         lastStatusNs = nowNs;
         lastStatusCpuNs = cpuNs;

@@ -1,5 +1,7 @@
 package io.longhaul.harness.fabric;
 
+import io.longhaul.transport.sim.EcmpFabric;
+import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import org.junit.jupiter.api.Test;
 
@@ -173,5 +175,84 @@ class PacketSchedulerTest {
     void shouldRejectABufferCountOutOfRange() {
         assertThatThrownBy(() -> new PacketScheduler(topology("none", "none"), 10))
             .hasMessageContaining("--buffers: 10 is out of range; accepted: 64 to");
+    }
+
+    /** A UDP (17) or TCP (6) packet from host src:srcPort to host dst:dstPort in a fresh slot. */
+    private static int transportPacket(final PacketScheduler s, final int protocol, final int src, final int srcPort, final int dst,
+                                       final int dstPort, final int length) {
+        final int slot = packet(s, src, dst, length, 0);
+        final ByteBuffer b = s.slab();
+        final int base = (int) PacketScheduler.offset(slot);
+        b.put(base + 9, (byte) protocol);
+        b.putShort(base + 20, (short) srcPort);
+        b.putShort(base + 22, (short) dstPort);
+        return slot;
+    }
+
+    private static byte[] ip(final FabricTopology t, final int host) {
+        return ByteBuffer.allocate(4).putInt(t.addressOf(host)).array();
+    }
+
+    @Test
+    void shouldHashEveryInterDcFiveTupleOntoOneLinkOfTheDcPairsSharedEcmpGroup() {
+        final FabricTopology t = new FabricTopology("lhf", 3, 2, FabricSpec.parse("ecmp=4,delay=1ms,hash-seed=7"), LinkSpec.parse("none"));
+        final PacketScheduler s = new PacketScheduler(t, 256);
+        final long[] expected = new long[8];
+        for (int port = 50000; port < 50016; port++) {
+            // Hosts 0 and 1 (DC 0) to host 2 (DC 1), UDP and TCP, and host 2's replies: direction 1.
+            final int src = port % 2;
+            final int protocol = port % 3 == 0 ? 6 : 17;
+            assertThat(s.submit(0, src, transportPacket(s, protocol, src, port, 2, 9000, 200), 200)).isTrue();
+            expected[EcmpFabric.linkFor(ip(t, src), port, ip(t, 2), 9000, 7, 4)]++;
+            assertThat(s.submit(0, 2, transportPacket(s, protocol, 2, 9000, src, port, 100), 100)).isTrue();
+            expected[4 + EcmpFabric.linkFor(ip(t, 2), 9000, ip(t, src), port, 7, 4)]++;
+        }
+        // ICMP has no ports: the tuple is the two addresses with ports 0.
+        assertThat(s.submit(0, 0, packet(s, 0, 2, 84, 0), 84)).isTrue();
+        expected[EcmpFabric.linkFor(ip(t, 0), 0, ip(t, 2), 0, 7, 4)]++;
+        // Inside a DC the group is not crossed.
+        assertThat(s.submit(0, 0, transportPacket(s, 17, 0, 1, 1, 2, 100), 100)).isTrue();
+        final EcmpFabric group = s.group(1, 0);
+        assertThat(group).isSameAs(s.group(0, 1));
+        final long[] offered = new long[8];
+        for (final EcmpFabric.LinkCounters c : group.counters().links()) {
+            offered[c.direction() * 4 + c.link()] = c.offered();
+        }
+        assertThat(offered).as("per direction and link, hash seed 7").containsExactly(expected);
+        assertThat(java.util.Arrays.stream(expected, 0, 4).filter(n -> n > 0).count()).as("16 flows spread over several links").isGreaterThan(1);
+        assertThat(drain(s, 2 * MS)).hasSize(34);
+        assertThat(s.linkBytesDelivered(0, 2) + s.linkBytesDelivered(1, 2)).isEqualTo(16 * 200 + 84);
+    }
+
+    @Test
+    void shouldBlackholeOnlyTheFlowsOnAFailedLinkAndCapEachHostAtItsNic() {
+        final String spec = "ecmp=2,rate=100mbit,queue=100p,nic=100mbit,nic-queue=10p,fail=0@0s+1s";
+        final FabricTopology t = new FabricTopology("lhf", 3, 2, FabricSpec.parse(spec), LinkSpec.parse("none"));
+        final PacketScheduler s = new PacketScheduler(t, 1024, 5 * MS);
+        int onZero = -1;
+        int onOne = -1;
+        for (int port = 40000; onZero < 0 || onOne < 0; port++) {
+            final int link = EcmpFabric.linkFor(ip(t, 0), port, ip(t, 2), 9000, 0, 2);
+            if (link == 0 && onZero < 0) {
+                onZero = port;
+            } else if (link == 1 && onOne < 0) {
+                onOne = port;
+            }
+        }
+        // The failure counts from the scheduler's start (5 ms): link 0 is down until 1.005 s.
+        assertThat(s.submit(10 * MS, 0, transportPacket(s, 17, 0, onZero, 2, 9000, 1000), 1000)).isFalse();
+        assertThat(s.submit(10 * MS, 0, transportPacket(s, 17, 0, onOne, 2, 9000, 1000), 1000)).isTrue();
+        assertThat(s.submit(1_006 * MS, 0, transportPacket(s, 17, 0, onZero, 2, 9000, 1000), 1000)).as("link 0 is back").isTrue();
+        final EcmpFabric.Counters c = s.group(0, 1).counters();
+        assertThat(c.link(0, 0).failureDrops()).isEqualTo(1);
+        assertThat(c.link(0, 1).failureDrops()).isZero();
+        // A burst of 40 at one instant: host 0's NIC queue holds 10 packets, whatever links they hash to.
+        int accepted = 0;
+        for (int i = 0; i < 40; i++) {
+            accepted += s.submit(2_000 * MS, 0, transportPacket(s, 17, 0, i % 2 == 0 ? onZero : onOne, 2, 9000, 1000), 1000) ? 1 : 0;
+        }
+        assertThat(accepted).as("the NIC's queue, not the two links', bounds the burst").isBetween(10, 11);
+        final long dropped = 40 - accepted;
+        assertThat(s.group(0, 1).counters().nics()).singleElement().satisfies(n -> assertThat(n.drops()).isEqualTo(dropped));
     }
 }

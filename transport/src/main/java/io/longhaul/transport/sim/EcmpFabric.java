@@ -325,6 +325,19 @@ public final class EcmpFabric {
         return (int) Long.remainderUnsigned(hash(sourceAddress, sourcePort, destinationAddress, destinationPort, hashSeed), links);
     }
 
+    /**
+     * The link of an IPv4 4-tuple with the addresses as ints (the first octet in the high byte), as
+     * {@link #linkFor(byte[], int, byte[], int, long, int)} gives for their 4 bytes; allocation-free,
+     * for a forwarder that reads the tuple from a packet's headers.
+     */
+    public int linkForIpv4(final int sourceAddress, final int sourcePort, final int destinationAddress, final int destinationPort) {
+        long h = fnvInt(FNV_OFFSET_BASIS, sourceAddress);
+        h = fnv(fnv(h, (sourcePort >>> 8) & 0xFF), sourcePort & 0xFF);
+        h = fnvInt(h, destinationAddress);
+        h = fnv(fnv(h, (destinationPort >>> 8) & 0xFF), destinationPort & 0xFF);
+        return (int) Long.remainderUnsigned(fmix64(h ^ hashSeed), links);
+    }
+
     /** The link a datagram from {@code from} to {@code to} takes in this fabric (see {@link #linkFor(byte[], int, byte[], int, long, int)}). */
     public int linkFor(final InetSocketAddress from, final InetSocketAddress to) {
         return linkFor(addressBytes(from), from.getPort(), addressBytes(to), to.getPort(), hashSeed, links);
@@ -373,6 +386,10 @@ public final class EcmpFabric {
         return x;
     }
 
+    private static long fnvInt(final long h, final int bigEndian) {
+        return fnv(fnv(fnv(fnv(h, bigEndian >>> 24), (bigEndian >>> 16) & 0xFF), (bigEndian >>> 8) & 0xFF), bigEndian & 0xFF);
+    }
+
     private static long fnv(final long h, final int octet) {
         return (h ^ octet) * FNV_PRIME;
     }
@@ -405,13 +422,7 @@ public final class EcmpFabric {
             return flow;
         }
         flow = new Flow(this, direction, link, host, source, destination);
-        if (nicSpec != null && host >= nics.length) {
-            final int old = nics.length;
-            nics = Arrays.copyOf(nics, Math.max(host + 1, 2 * old));
-            for (int i = old; i < nics.length; i++) {
-                nics[i] = new Nic(nicSpec);
-            }
-        }
+        ensureNic(host);
         if (flows.size() < MAX_RECORDED_FLOWS) {
             flows.put(id, flow);
             flowOrder.add(flow);
@@ -419,6 +430,16 @@ public final class EcmpFabric {
             unrecordedFlows++;
         }
         return flow;
+    }
+
+    private void ensureNic(final int host) {
+        if (nicSpec != null && host >= nics.length) {
+            final int old = nics.length;
+            nics = Arrays.copyOf(nics, Math.max(host + 1, 2 * old));
+            for (int i = old; i < nics.length; i++) {
+                nics[i] = new Nic(nicSpec);
+            }
+        }
     }
 
     private static String text(final InetSocketAddress a) {
@@ -440,12 +461,32 @@ public final class EcmpFabric {
         if (flow.owner != this) {
             throw new IllegalArgumentException("flow " + flow + " belongs to another fabric");
         }
+        return offer(nowNs, flow.index, flow.host, lengthBytes, fate);
+    }
+
+    /**
+     * Offers a datagram that left host {@code sourceHost} on {@code link} in {@code direction}, as
+     * {@link #offer(long, Flow, int, LinkModel.Fate)} does for a flow: for callers that hash the
+     * tuple themselves ({@link #linkForIpv4}) and keep no flow handles. Allocation-free once the
+     * host's NIC exists.
+     */
+    public boolean offer(final long nowNs, final int direction, final int sourceHost, final int link, final int lengthBytes,
+                         final LinkModel.Fate fate) {
+        if (direction < 0 || direction >= directions || link < 0 || link >= links || sourceHost < 0) {
+            throw new IllegalArgumentException("direction " + direction + ", link " + link + ", host " + sourceHost
+                + " out of range; accepted: direction 0 to " + (directions - 1) + ", link 0 to " + (links - 1) + ", host 0 or more");
+        }
+        ensureNic(sourceHost);
+        return offer(nowNs, direction * links + link, sourceHost, lengthBytes, fate);
+    }
+
+    private boolean offer(final long nowNs, final int index, final int host, final int lengthBytes, final LinkModel.Fate fate) {
         if (lengthBytes < 0 || lengthBytes > LinkModel.MAX_DATAGRAM_BYTES) {
             throw new IllegalArgumentException("lengthBytes: " + lengthBytes + " is out of range; accepted: 0 to " + LinkModel.MAX_DATAGRAM_BYTES);
         }
         long atNs = nowNs;
         if (nicSpec != null) {
-            final Nic nic = nics[flow.host];
+            final Nic nic = nics[host];
             if (nic.anyOffer && atNs - nic.lastOfferNs < 0) {
                 atNs = nic.lastOfferNs;
             }
@@ -459,7 +500,7 @@ public final class EcmpFabric {
             }
             atNs = nicFate.deliverAtNs();
         }
-        final LinkState link = state[flow.index];
+        final LinkState link = state[index];
         if (link.anyOffer && atNs - link.lastOfferNs < 0) {
             atNs = link.lastOfferNs;
         }

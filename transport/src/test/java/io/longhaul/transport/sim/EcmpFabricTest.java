@@ -61,6 +61,40 @@ class EcmpFabricTest {
     }
 
     @Test
+    void shouldHashAnIpv4TupleHeldInIntsAsItsFourBytes() {
+        final SplittableRandom random = new SplittableRandom(12);
+        for (int i = 0; i < 10_000; i++) {
+            final int src = random.nextInt();
+            final int dst = random.nextInt();
+            final int sp = random.nextInt(65536);
+            final int dp = random.nextInt(65536);
+            final int k = 1 + random.nextInt(FabricSpec.MAX_LINKS);
+            final long seed = random.nextLong();
+            final EcmpFabric fabric = new EcmpFabric(FabricSpec.parse("ecmp=" + k + ",hash-seed=" + seed), 2, 0);
+            final byte[] s = java.nio.ByteBuffer.allocate(4).putInt(src).array();
+            final byte[] d = java.nio.ByteBuffer.allocate(4).putInt(dst).array();
+            assertThat(fabric.linkForIpv4(src, sp, dst, dp)).as("sample %d (seed 12)", i).isEqualTo(referenceLink(s, sp, d, dp, seed, k));
+        }
+    }
+
+    @Test
+    void shouldCountADatagramOfferedByLinkAndHostAsAFlowsDatagram() {
+        final EcmpFabric byFlow = new EcmpFabric(FabricSpec.parse("ecmp=2,rate=10mbit,queue=3000,nic=20mbit"), 2, 0);
+        final EcmpFabric byLink = new EcmpFabric(FabricSpec.parse("ecmp=2,rate=10mbit,queue=3000,nic=20mbit"), 2, 0);
+        final EcmpFabric.Flow flow = byFlow.flow(1, 3, client(50000), SERVER);
+        final int link = byFlow.linkFor(client(50000), SERVER);
+        final LinkModel.Fate a = new LinkModel.Fate();
+        final LinkModel.Fate b = new LinkModel.Fate();
+        for (int i = 0; i < 5; i++) {
+            assertThat(byLink.offer(i * US, 1, 3, link, MTU, b)).as("datagram %d", i).isEqualTo(byFlow.offer(i * US, flow, MTU, a));
+            assertThat(b.deliverAtNs()).isEqualTo(a.deliverAtNs());
+        }
+        assertThat(byLink.counters().links()).isEqualTo(byFlow.counters().links());
+        assertThat(byLink.counters().nics()).isEqualTo(byFlow.counters().nics());
+        assertThatThrownBy(() -> byLink.offer(0, 2, 0, 0, MTU, b)).hasMessageContaining("direction 0 to 1, link 0 to 1");
+    }
+
+    @Test
     void shouldComputeTheHashItsJavadocDocuments() {
         final SplittableRandom random = new SplittableRandom(11);
         for (int i = 0; i < 10_000; i++) {
