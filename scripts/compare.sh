@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# The single-quoted $r and backticks below are printed for the reader, not expanded here.
+# shellcheck disable=SC2016
 # shellcheck source-path=SCRIPTDIR
 # longhaul against kernel TCP (iperf3, cubic and bbr) on one kernel-level fabric, distance x loss,
 # and optionally longhaul's all-reduce against Gloo and Open MPI on the same fabric. See --help.
@@ -8,7 +10,6 @@ LH_PROG=compare.sh
 _self=${BASH_SOURCE[0]}
 _self=$(readlink -f -- "$_self" 2>/dev/null || printf '%s' "$_self")
 LH_SCRIPTS=$(cd -P -- "$(dirname -- "$_self")" && pwd)
-LH_ROOT=$(cd -P -- "$LH_SCRIPTS/.." && pwd)
 # shellcheck source=lib/common.sh
 . "$LH_SCRIPTS/lib/common.sh"
 LONGHAUL=$LH_SCRIPTS/longhaul
@@ -124,8 +125,9 @@ for d in "${DIST_LIST[@]}"; do
     fi
 done
 for l in "${LOSS_LIST[@]}"; do
-    [[ $l =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v l="$l" 'BEGIN { exit !(l <= 100) }' \
-        || lh_usage_error "--losses: '$l' is out of range; accepted: a percentage from 0 to 100 (0.1 = 0.1%)"
+    if ! [[ $l =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v l="$l" 'BEGIN { exit !(l <= 100) }'; then
+        lh_usage_error "--losses: '$l' is out of range; accepted: a percentage from 0 to 100 (0.1 = 0.1%)"
+    fi
 done
 DURATION=${DURATION%s}
 if ! lh_is_uint "$DURATION" || ((DURATION < 1 || DURATION > 3600)); then

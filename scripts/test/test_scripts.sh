@@ -519,7 +519,7 @@ test_fabric_real() {
         skip "fabric up/all-reduce/down: harness/target/longhaul.jar is not built (./mvnw package)"
         return
     fi
-    local p=lhs$((RANDOM % 1000)) i
+    local p=lhs$((RANDOM % 1000))
     if command -v setpriv >/dev/null; then
         run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp LONGHAUL_NO_BUILD=1 "$LONGHAUL" fabric up --prefix "$p" --hosts 2
         expect_rc 3 "fabric up as an unprivileged user"
@@ -558,7 +558,7 @@ test_fabric_real() {
     expect_in OUT "[rank 0] # longhaul all_reduce: 4 ranks one per process (torchrun)" "run-hosts.sh's ranks found their place"
     expect_eq "$(sed -n 's/^\[rank 0\] //p' <<<"$OUT" | awk '$1 ~ /^[0-9]+$/ && $9 == 0 && $13 == 0' | wc -l)" 3 \
         "all-reduce across the fabric through run-hosts.sh: 3 sizes, #wrong 0"
-    [[ -s $TMP/fabric-results/allreduce-rank0.json ]] && pass || fail "run-hosts.sh gathered rank 0's JSON through the agent"
+    if [[ -s $TMP/fabric-results/allreduce-rank0.json ]]; then pass; else fail "run-hosts.sh gathered rank 0's JSON through the agent"; fi
 
     if command -v iperf3 >/dev/null && command -v jq >/dev/null; then
         run "$COMPARE" --prefix "${p}c" --distances 10 --losses 0 --duration 2 --cc bbr --kernel-cc cubic --no-install --out "$TMP/compare"
@@ -572,9 +572,9 @@ test_fabric_real() {
 
     run "$LONGHAUL" fabric down --prefix "$p"
     expect_rc 0 "fabric down"
-    expect_eq "$(ip netns list | awk '{ print $1 }' | grep -c "^$p[0-9]" || true)" 0 "fabric down leaves no namespace"
+    expect_eq "$(ip netns list | awk '{ print $1 }' | grep -c "^${p}[0-9]" || true)" 0 "fabric down leaves no namespace"
     expect_eq "$(pgrep -f "fabric forward --prefix $p\$" | wc -l)" 0 "fabric down leaves no forwarder"
-    [[ ! -e /run/longhaul/fabric/$p ]] && pass || fail "fabric down leaves its state directory"
+    if [[ ! -e /run/longhaul/fabric/$p ]]; then pass; else fail "fabric down leaves its state directory"; fi
     FABRIC_PREFIX=""
     unset LONGHAUL_NO_BUILD LONGHAUL_JAVA_OPTS
 }
@@ -589,6 +589,14 @@ test_bench_multipath() {
     usage_error "--schedulers: 'a b' is not a scheduler name" "$bench" --schedulers 'a b'
     usage_error "--duration: 'soon' is not a duration" "$bench" --duration soon
     usage_error "unknown argument '--frob'" "$bench" --frob
+    usage_error "must be whole seconds with --kernel" "$bench" --kernel --duration 500ms
+    run "$bench" --dry-run --kernel --runs 1 --schedulers spray --paths 2
+    expect_rc 0 "bench-multipath --kernel --dry-run"
+    expect_in OUT "fabric up --prefix lhbm --hosts 2 --dcs 2 --link ecmp=4" "bench-multipath --kernel builds the kernel-level fabric"
+    expect_in OUT "ip netns exec lhbm0 $SCRIPTS/longhaul perf --client 10.78.0.2:9000 --paths 2 --scheduler spray" \
+        "bench-multipath --kernel runs perf as a client in the fabric"
+    expect_in OUT "iperf3 -c 10.78.0.2 -C" "bench-multipath --kernel runs kernel TCP beside it"
+    expect_in OUT "-P 2 -O 1 -t 8 -J" "bench-multipath --kernel runs as many TCP flows as paths"
     run "$bench" --dry-run --runs 2 --schedulers single,plb:rounds=16 --paths 3 --out "$TMP/bm"
     expect_rc 0 "bench-multipath --dry-run"
     expect_eq "$(grep -o -- '--scheduler [^ ]*' <<<"$OUT" | tr '\n' ' ')" \

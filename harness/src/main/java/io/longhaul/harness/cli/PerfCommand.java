@@ -535,7 +535,7 @@ final class PerfCommand implements Callable<Integer> {
             for (final PathStats p : r.last.paths()) {
                 out.printf(Locale.ROOT, "path %2d  %-7s %5.1f%% of bytes  %9d pkts  lost %7d  rtt %8s  failures %d  repaths %d%n",
                     p.pathId(), p.state(), 100.0 * p.bytesSent() / total, p.packetsSent(), p.lostPackets(),
-                    Units.formatDuration(p.smoothedRttNs()), p.failures(), p.repaths());
+                    p.packetsSent() == 0 ? "-" : Units.formatDuration(p.smoothedRttNs()), p.failures(), p.repaths());
             }
             for (final PathEvent e : r.last.pathEvents()) {
                 out.println("  " + e);
