@@ -151,7 +151,7 @@ fi
 
 # iperf3_mbps FILE: the receiver's goodput of an iperf3 -J report in bit/s, or 0.
 iperf3_bps() {
-    tr -d '\n ' <"$1" | grep -o '"sum_received":{[^}]*}' | sed -n 's/.*"bits_per_second":\([0-9.eE+]*\).*/\1/p' | head -1
+    tr -d '\n\t ' <"$1" | grep -o '"sum_received":{[^}]*}' | sed -n 's/.*"bits_per_second":\([0-9.eE+]*\).*/\1/p' | head -1
 }
 
 declare -A goodput used
