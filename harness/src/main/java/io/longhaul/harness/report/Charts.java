@@ -76,8 +76,9 @@ final class Charts {
         }
     }
 
-    static String line(final String title, final String xLabel, final String yLabel, final Series series, final boolean logX,
-                       final boolean sizeAxis, final List<double[]> markers) {
+    /** A styled XY line chart of {@code series} on a white plot with grey grid lines, points drawn when {@code shapes}. */
+    private static JFreeChart xyLines(final String title, final String xLabel, final String yLabel, final Series series, final boolean shapes,
+                                      final float width) {
         final JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, series.dataset(), PlotOrientation.VERTICAL, true, false,
             false);
         final XYPlot plot = chart.getXYPlot();
@@ -85,12 +86,19 @@ final class Charts {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xdddddd));
         plot.setRangeGridlinePaint(new Color(0xdddddd));
-        final XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        final XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, shapes);
         for (int i = 0; i < series.byName.size(); i++) {
             r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-            r.setSeriesStroke(i, new BasicStroke(2.2f));
+            r.setSeriesStroke(i, new BasicStroke(width));
         }
         plot.setRenderer(r);
+        return chart;
+    }
+
+    static String line(final String title, final String xLabel, final String yLabel, final Series series, final boolean logX,
+                       final boolean sizeAxis, final List<double[]> markers) {
+        final JFreeChart chart = xyLines(title, xLabel, yLabel, series, true, 2.2f);
+        final XYPlot plot = chart.getXYPlot();
         if (logX) {
             final LogAxis axis = new LogAxis(xLabel);
             axis.setBase(sizeAxis ? 2 : 10);
@@ -128,19 +136,8 @@ final class Charts {
      */
     static String timeline(final String title, final String xLabel, final String yLabel, final Series series, final List<double[]> intervals,
                            final List<String> labels) {
-        final JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, series.dataset(), PlotOrientation.VERTICAL, true, false,
-            false);
+        final JFreeChart chart = xyLines(title, xLabel, yLabel, series, false, 2.0f);
         final XYPlot plot = chart.getXYPlot();
-        style(chart);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(new Color(0xdddddd));
-        plot.setRangeGridlinePaint(new Color(0xdddddd));
-        final XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
-        for (int i = 0; i < series.byName.size(); i++) {
-            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-            r.setSeriesStroke(i, new BasicStroke(2.0f));
-        }
-        plot.setRenderer(r);
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
         plot.getRangeAxis().setLabelFont(LABEL);
         plot.getDomainAxis().setLabelFont(LABEL);
