@@ -2,6 +2,12 @@ package io.longhaul.harness.scenario;
 
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.MappingEndEvent;
+import org.snakeyaml.engine.v2.events.MappingStartEvent;
+import org.snakeyaml.engine.v2.events.SequenceEndEvent;
+import org.snakeyaml.engine.v2.events.SequenceStartEvent;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -34,9 +40,13 @@ final class YamlTree {
         this.node = node;
     }
 
+    /** Deepest nesting of mappings and lists a scenario may have (its own schema needs 4). */
+    static final int MAX_DEPTH = 32;
+
     /** Parses {@code text}; an empty document is an empty mapping. */
     static YamlTree parse(final String source, final String text) {
         try {
+            checkDepth(source, text);
             final Optional<Node> root = new Compose(LoadSettings.builder().setLabel(source).build()).composeString(text);
             return new YamlTree(source, "", root.orElse(null));
         } catch (final MarkedYamlEngineException e) {
@@ -44,6 +54,24 @@ final class YamlTree {
             throw new ScenarioException(source, "", "not valid YAML: " + e.getProblem(), line);
         } catch (final YamlEngineException e) {
             throw new ScenarioException(source, "", "not valid YAML: " + e.getMessage(), 0);
+        }
+    }
+
+    /**
+     * Streams the parser's events (no recursion) and rejects nesting deeper than {@link #MAX_DEPTH}
+     * before the recursive composer could overflow the stack.
+     */
+    private static void checkDepth(final String source, final String text) {
+        int depth = 0;
+        for (final Event e : new Parse(LoadSettings.builder().setLabel(source).build()).parseString(text)) {
+            if (e instanceof MappingStartEvent || e instanceof SequenceStartEvent) {
+                if (++depth > MAX_DEPTH) {
+                    throw new ScenarioException(source, "", "nested more than " + MAX_DEPTH + " mappings or lists deep; a scenario needs at most 4",
+                        e.getStartMark().map(m -> m.getLine() + 1).orElse(0));
+                }
+            } else if (e instanceof MappingEndEvent || e instanceof SequenceEndEvent) {
+                depth--;
+            }
         }
     }
 

@@ -154,6 +154,17 @@ class ScenarioLoaderTest {
     }
 
     @Test
+    void shouldRejectDeepNestingWithAClearErrorInsteadOfOverflowingTheStack() {
+        final String lists = TWO_DCS + "links: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+        assertThatThrownBy(() -> parse(lists)).isInstanceOf(ScenarioException.class)
+            .hasMessage("dci.yaml: nested more than 32 mappings or lists deep; a scenario needs at most 4 (line 4)");
+        final String maps = TWO_DCS + "links: " + "{a: ".repeat(3_000) + "1" + "}".repeat(3_000) + "\n";
+        assertThatThrownBy(() -> parse(maps)).isInstanceOf(ScenarioException.class).hasMessageContaining("nested more than 32");
+        final String ok = TWO_DCS + "links: " + "{a: ".repeat(20) + "1" + "}".repeat(20) + "\n";
+        assertThatThrownBy(() -> parse(ok)).as("within the limit the schema speaks").hasMessageContaining("links.a: unknown key");
+    }
+
+    @Test
     void shouldMapAnEcmpGroupOntoOneFabricSpecWithSchedulerAndPaths() {
         final Scenario s = parse(TWO_DCS + "links:\n  inter: {ecmp: 4, rate: 1gbit, nic: 2gbit, fail: [1@1s+1s, 2@2s]}\n"
             + "transport: {scheduler: 'plb:rounds=16', paths: 4}\n");
