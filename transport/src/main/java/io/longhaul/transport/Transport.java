@@ -13,7 +13,6 @@ import io.longhaul.transport.sim.LinkSpec;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -78,7 +77,7 @@ public final class Transport implements AutoCloseable {
         this.handler = context.messageHandler();
         this.permits = new Semaphore(context.sendQueueCapacity());
         final CoreConfig core = context.coreConfig();
-        core.connectionIdSeed(new SecureRandom().nextLong());
+        core.secureConnectionIds(true);
         final LinkSpec spec = context.resolvedLink();
         this.link = spec;
         this.fabric = context.resolvedFabric();

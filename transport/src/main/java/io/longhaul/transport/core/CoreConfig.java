@@ -34,6 +34,7 @@ public final class CoreConfig {
     private long pacingMaxBurstNs = TimeUnit.MILLISECONDS.toNanos(5);
     private int initialWindowPackets = 10;
     private long connectionIdSeed = 0x5DEECE66DL;
+    private boolean secureConnectionIds;
 
     public int maxPayloadBytes() {
         return maxPayloadBytes;
@@ -232,9 +233,25 @@ public final class CoreConfig {
         return connectionIdSeed;
     }
 
-    /** Seed for connection ids (drivers pass a random one; the simulator a fixed one). */
+    /**
+     * Seed for connection ids when they are not {@link #secureConnectionIds() secure}: the simulator
+     * passes a fixed one so that runs repeat.
+     */
     public CoreConfig connectionIdSeed(final long value) {
         connectionIdSeed = value;
+        return this;
+    }
+
+    public boolean secureConnectionIds() {
+        return secureConnectionIds;
+    }
+
+    /**
+     * Draw every connection id from {@link java.security.SecureRandom} (real sockets: an id must not
+     * be predictable from another, as a seeded generator's are) instead of the seeded generator.
+     */
+    public CoreConfig secureConnectionIds(final boolean value) {
+        secureConnectionIds = value;
         return this;
     }
 
@@ -260,6 +277,7 @@ public final class CoreConfig {
         c.pacingMaxBurstNs = pacingMaxBurstNs;
         c.initialWindowPackets = initialWindowPackets;
         c.connectionIdSeed = connectionIdSeed;
+        c.secureConnectionIds = secureConnectionIds;
         return c;
     }
 

@@ -6,10 +6,12 @@ import io.longhaul.transport.protocol.PacketFlyweight;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.zip.CRC32C;
 
 /**
@@ -27,7 +29,7 @@ public final class Endpoint {
     private final ConnectionHandler handler;
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> byPeerId = new Long2ObjectHashMap<>();
-    private final SplittableRandom ids;
+    private final RandomGenerator ids;
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer out;
     private final long[] drops = new long[DropReason.values().length];
@@ -41,7 +43,7 @@ public final class Endpoint {
     public Endpoint(final CoreConfig config, final ConnectionHandler handler) {
         this.config = config.validate();
         this.handler = handler;
-        this.ids = new SplittableRandom(config.connectionIdSeed());
+        this.ids = config.secureConnectionIds() ? new SecureRandom() : new SplittableRandom(config.connectionIdSeed());
         this.out = ByteBuffer.allocateDirect(65_536);
     }
 
