@@ -27,18 +27,7 @@ import java.util.SplittableRandom;
  * fixed threshold both would move at once, often both onto links already taken; a drawn one lets
  * one leave first and the other see the congestion end; so a path also moves only while its last
  * two rounds were congested. A path is judged only once it has {@code rounds} rounds of history
- * since it started or last moved.
- *
- * <p>PLB's ECN marks come from switch queues; a loss or RTT signal also rises at a bottleneck every
- * path of the session shares, such as the sending host's NIC or the receiver, which no new hash
- * avoids. So with several paths, a congested path moves at once only when another judged path of
- * the session saw at most half as many congested rounds (the congestion is local to its link).
- * When none did, either every path collides with another (all on one link, or two pairs on two)
- * and a move helps, or they share a bottleneck and a move only makes a collision. So such a move
- * is an experiment: the session's acknowledged bytes per period ({@code rounds} of the slowest
- * path's RTT) in the second period after it are compared with the period before; if they rose by
- * 10% the next such move may follow at once, otherwise the hold before the next one grows
- * fourfold, from one period up to 64. As Linux re-hashes a flow
+ * since it started or last moved. As Linux re-hashes a flow
  * after each retransmission timeout, a path the connection declares failed is re-pathed at once
  * and again after every unanswered background probe, so a blackholed link is left within a few
  * probes rather than when it comes back. A connection with a single path never declares it failed
@@ -71,21 +60,6 @@ public final class PlbScheduler implements PathScheduler {
     /** Probe timeouts since the path's last ACK. */
     private final int[] silentPtos;
     private long repathRequests;
-    /** Moves under congestion every path shares are not allowed before this time. */
-    private long sharedHoldUntilNs = Long.MIN_VALUE;
-    /** The hold after an unsuccessful such move, in periods: 1, 4, 16, {@value #MAX_SHARED_BACKOFF}. */
-    private int sharedBackoff = 1;
-    private static final int MAX_SHARED_BACKOFF = 64;
-    private static final double SHARED_MOVE_GAIN = 1.1;
-    /** Bytes acknowledged on every path so far. */
-    private long sessionAckedBytes;
-    private long periodStartNs = Long.MIN_VALUE;
-    private long periodStartAcked;
-    /** Acknowledged bytes per second over the last complete period; 0 before the first. */
-    private double lastPeriodRate;
-    /** Periods completed since the last move under shared congestion; -1 when none is being judged. */
-    private int periodsSinceSharedMove = -1;
-    private double rateBeforeSharedMove;
 
     public PlbScheduler(final PathSchedulerConfig config) {
         final PluginParameters p = PluginParameters.of(NAME, config.parameters(), "loss", "rtt", "rounds", "share");
@@ -125,8 +99,6 @@ public final class PlbScheduler implements PathScheduler {
     @Override
     public void onAck(final long nowNs, final int path, final long ackedBytes, final long rttSampleNs, final PathSet paths) {
         silentPtos[path] = 0;
-        sessionAckedBytes += Math.max(0, ackedBytes);
-        updatePeriod(nowNs, paths);
         if (rttSampleNs >= 0) {
             roundMinRttNs[path] = Math.min(roundMinRttNs[path], rttSampleNs);
         }
@@ -147,60 +119,10 @@ public final class PlbScheduler implements PathScheduler {
             history[path] = (history[path] << 1) | (lossy || queued ? 1 : 0);
             judged[path] = Math.min(window, judged[path] + 1);
             if (judged[path] >= window && (history[path] & 0b11) == 0b11 && congestedRounds(path) >= threshold[path]) {
-                if (paths.count() == 1 || congestionIsLocal(path, paths)) {
-                    requestRepath(path, paths);
-                } else if (periodsSinceSharedMove < 0 && lastPeriodRate > 0
-                    && (sharedHoldUntilNs == Long.MIN_VALUE || nowNs - sharedHoldUntilNs >= 0)) {
-                    rateBeforeSharedMove = lastPeriodRate;
-                    periodsSinceSharedMove = 0;
-                    periodStartNs = nowNs;
-                    periodStartAcked = sessionAckedBytes;
-                    requestRepath(path, paths);
-                }
+                requestRepath(path, paths);
             }
         }
         startRound(nowNs, path, paths);
-    }
-
-    /**
-     * Closes the current period once it lasted {@code rounds} RTTs of the slowest usable path, and
-     * judges a move under shared congestion at the end of the second period after it.
-     */
-    private void updatePeriod(final long nowNs, final PathSet paths) {
-        if (periodStartNs == Long.MIN_VALUE) {
-            periodStartNs = nowNs;
-            periodStartAcked = sessionAckedBytes;
-            return;
-        }
-        long rtt = 1;
-        for (int i = 0; i < paths.count(); i++) {
-            if (paths.usable(i)) {
-                rtt = Math.max(rtt, paths.smoothedRttNs(i));
-            }
-        }
-        final long periodNs = window * rtt;
-        if (nowNs - periodStartNs < periodNs) {
-            return;
-        }
-        lastPeriodRate = (sessionAckedBytes - periodStartAcked) * 1e9 / (nowNs - periodStartNs);
-        periodStartNs = nowNs;
-        periodStartAcked = sessionAckedBytes;
-        if (periodsSinceSharedMove >= 0 && ++periodsSinceSharedMove == 2) {
-            sharedBackoff = lastPeriodRate >= SHARED_MOVE_GAIN * rateBeforeSharedMove ? 1 : Math.min(MAX_SHARED_BACKOFF, 4 * sharedBackoff);
-            sharedHoldUntilNs = nowNs + sharedBackoff * periodNs;
-            periodsSinceSharedMove = -1;
-        }
-    }
-
-    /** @return whether another judged, usable path saw at most half the congested rounds {@code path} did. */
-    private boolean congestionIsLocal(final int path, final PathSet paths) {
-        final int mine = congestedRounds(path);
-        for (int j = 0; j < paths.count(); j++) {
-            if (j != path && paths.usable(j) && judged[j] >= window && 2 * congestedRounds(j) <= mine) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** @return how many of the path's last {@code rounds} rounds were congested. */
