@@ -13,6 +13,8 @@ import io.longhaul.transport.protocol.CloseFlyweight;
 import io.longhaul.transport.protocol.DataFlyweight;
 import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
+import io.longhaul.transport.security.HandshakeAuth;
+import io.longhaul.transport.security.PacketProtection;
 import io.longhaul.transport.recovery.SentPacketTracker;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
@@ -62,6 +64,13 @@ public final class Connection {
     private final CongestionControlConfig ccConfig;
     private final ArrayDeque<PathEvent> pathEvents = new ArrayDeque<>();
     private int chunkSize;
+    /** This end's handshake nonce; the peer's, once its handshake packet arrived. */
+    private final byte[] localNonce;
+    private byte[] peerNonce;
+    /** Seals and opens every packet after the handshake; null without a key or before the handshake. */
+    private PacketProtection protection;
+    /** CLOSE packets sent: their packet numbers (each sealed CLOSE needs its own nonce). */
+    private long closesSent;
     private long peerIdleTimeoutNs;
     private int peerMaxMessageBytes = Integer.MAX_VALUE;
     private Object attachment;
@@ -133,7 +142,8 @@ public final class Connection {
         this.localId = localId;
         this.client = client;
         this.state = client ? ConnectionState.CONNECTING : ConnectionState.ESTABLISHED;
-        this.chunkSize = config.maxPayloadBytes();
+        this.chunkSize = config.maxChunkBytes();
+        this.localNonce = endpoint.newNonce();
         this.peerIdleTimeoutNs = config.idleTimeoutNs();
         this.paths = new Path[pathCount];
         final int datagram = config.maxDatagramBytes();
@@ -287,15 +297,21 @@ public final class Connection {
     /** A new peer's INIT (validated by the endpoint): take its parameters, answer with an ACCEPT. */
     void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final Object from) {
         applyPeerParameters(in, offset);
+        peerNonce = HandshakeFlyweight.nonce(in, offset);
+        if (config.key() != null) {
+            protection = PacketProtection.derive(config.key(), peerId, localId, peerNonce, localNonce, false);
+        }
         paths[0].remoteAddress = from;
         acceptDue = true;
         lastReceiveNs = nowNs;
     }
 
-    /** A repeated INIT from the same peer: the ACCEPT was lost, send it again. */
+    /**
+     * A repeated INIT from the same peer: the ACCEPT was lost, send it again, to the address the
+     * first INIT came from (a copy of the INIT replayed from elsewhere must not move the path).
+     */
     void onRepeatedInit(final long nowNs, final Object from) {
         if (state == ConnectionState.ESTABLISHED) {
-            paths[0].remoteAddress = from;
             acceptDue = true;
             lastReceiveNs = nowNs;
         }
@@ -306,7 +322,7 @@ public final class Connection {
      *
      * @return -1 if accepted, else the ordinal of the {@link DropReason}.
      */
-    int onPacket(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int length) {
+    int onPacket(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int sealedLength) {
         final byte type = PacketFlyweight.type(in, offset);
         final int pathId = PacketFlyweight.pathId(in, offset);
         if (pathId >= paths.length) {
@@ -324,6 +340,16 @@ public final class Connection {
         }
         if (state == ConnectionState.DRAINING) {
             return DropReason.WRONG_STATE.ordinal();
+        }
+        int length = sealedLength;
+        if (endpoint.keyed() && type != PacketFlyweight.TYPE_HANDSHAKE_ACCEPT) {
+            if (protection == null) {
+                return DropReason.WRONG_STATE.ordinal();
+            }
+            length = protection.open(in, offset, sealedLength);
+            if (length < 0) {
+                return DropReason.BAD_TAG.ordinal();
+            }
         }
         final int result;
         switch (type) {
@@ -360,11 +386,15 @@ public final class Connection {
     }
 
     private int onAccept(final long nowNs, final ByteBuffer in, final int offset, final int length) {
-        if (length < HandshakeFlyweight.LENGTH) {
+        final boolean keyed = endpoint.keyed();
+        if (length < HandshakeFlyweight.LENGTH + (keyed ? HandshakeAuth.TAG_LENGTH : 0)) {
             return DropReason.TRUNCATED.ordinal();
         }
         if (!client) {
             return DropReason.WRONG_STATE.ordinal();
+        }
+        if (keyed && !endpoint.handshakeAuthentic(in, offset, length, localNonce)) {
+            return DropReason.BAD_TAG.ordinal();
         }
         if (!HandshakeFlyweight.parametersValid(in, offset)) {
             return DropReason.BAD_FIELD.ordinal();
@@ -373,6 +403,10 @@ public final class Connection {
             return HandshakeFlyweight.sourceId(in, offset) == peerId ? -1 : DropReason.WRONG_STATE.ordinal();
         }
         applyPeerParameters(in, offset);
+        peerNonce = HandshakeFlyweight.nonce(in, offset);
+        if (keyed) {
+            protection = PacketProtection.derive(config.key(), localId, peerId, localNonce, peerNonce, true);
+        }
         if (handshakeAttempts == 1) {
             final long rttNs = nowNs - handshakeSentNs;
             for (final Path p : paths) {
@@ -392,7 +426,7 @@ public final class Connection {
     private void applyPeerParameters(final ByteBuffer in, final int offset) {
         peerId = HandshakeFlyweight.sourceId(in, offset);
         peerMaxMessageBytes = HandshakeFlyweight.maxMessageBytes(in, offset);
-        chunkSize = Math.min(chunkSize, HandshakeFlyweight.maxPayload(in, offset));
+        chunkSize = Math.min(chunkSize, HandshakeFlyweight.maxPayload(in, offset) - (config.key() == null ? 0 : PacketProtection.TAG_LENGTH));
         peerMaxData = Math.max(peerMaxData, HandshakeFlyweight.receiveWindow(in, offset));
         peerIdleTimeoutNs = Math.min(config.idleTimeoutNs(), HandshakeFlyweight.idleTimeoutMs(in, offset) * 1_000_000L);
     }
@@ -750,8 +784,9 @@ public final class Connection {
         final ByteBuffer out = endpoint.out();
         PacketFlyweight.writeHeader(out, 0, type, 0, destination, 0);
         HandshakeFlyweight.write(out, 0, localId, paths.length, config.maxPayloadBytes(), config.receiveWindowBytes(),
-            (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000), config.maxMessageBytes());
-        endpoint.emit(sink, paths[0].remoteAddress, 0, HandshakeFlyweight.LENGTH);
+            (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000), config.maxMessageBytes(), localNonce);
+        endpoint.emitHandshake(sink, paths[0].remoteAddress, HandshakeFlyweight.LENGTH,
+            type == PacketFlyweight.TYPE_HANDSHAKE_ACCEPT ? peerNonce : null);
     }
 
     private void sendClose(final long nowNs, final DatagramSink sink) {
@@ -760,9 +795,9 @@ public final class Connection {
         final ByteBuffer out = endpoint.out();
         for (final Path path : paths) {
             if (path.usable()) {
-                PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_CLOSE, path.id, peerId, 0);
+                PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_CLOSE, path.id, peerId, closesSent++);
                 final int length = CloseFlyweight.write(out, 0, closeCode, closeReason);
-                endpoint.emit(sink, path.remoteAddress, path.id, length);
+                endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
             }
         }
     }
@@ -842,7 +877,7 @@ public final class Connection {
         final int ranges = path.received.drainRanges(rangeLo, rangeHi, AckFlyweight.MAX_RANGES);
         final int blockLength = AckFlyweight.writeBlock(out, AckFlyweight.BLOCKS_OFFSET, path.id, ackDelayUs, rangeLo, rangeHi, ranges);
         path.acksSent++;
-        endpoint.emit(sink, path.remoteAddress, path.id, AckFlyweight.BLOCKS_OFFSET + blockLength);
+        endpoint.emit(sink, path.remoteAddress, path.id, AckFlyweight.BLOCKS_OFFSET + blockLength, protection);
     }
 
     private long sendData(final long nowNs, final DatagramSink sink) {
@@ -972,7 +1007,7 @@ public final class Connection {
         beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, m, chunk);
         onPacketSent(nowNs, path, length);
-        endpoint.emit(sink, path.remoteAddress, path.id, length);
+        endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
     }
 
     private void sendPing(final long nowNs, final Path path, final DatagramSink sink) {
@@ -983,7 +1018,7 @@ public final class Connection {
         beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, null, -1);
         onPacketSent(nowNs, path, length);
-        endpoint.emit(sink, path.remoteAddress, path.id, length);
+        endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
     }
 
     /**

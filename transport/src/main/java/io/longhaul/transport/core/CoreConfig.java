@@ -2,6 +2,8 @@ package io.longhaul.transport.core;
 
 import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.protocol.DataFlyweight;
+import io.longhaul.transport.security.JobKey;
+import io.longhaul.transport.security.PacketProtection;
 
 import java.util.concurrent.TimeUnit;
 
@@ -35,12 +37,16 @@ public final class CoreConfig {
     private int initialWindowPackets = 10;
     private long connectionIdSeed = 0x5DEECE66DL;
     private boolean secureConnectionIds;
+    private JobKey key;
 
     public int maxPayloadBytes() {
         return maxPayloadBytes;
     }
 
-    /** Largest DATA payload; default fits a 1500-byte MTU, raise it for jumbo frames. */
+    /**
+     * Largest DATA payload, the tag included when keyed (see {@link #maxChunkBytes()}); default fits
+     * a 1500-byte MTU, raise it for jumbo frames.
+     */
     public CoreConfig maxPayloadBytes(final int value) {
         maxPayloadBytes = value;
         return this;
@@ -242,6 +248,27 @@ public final class CoreConfig {
         return this;
     }
 
+    /** The job key sessions are keyed with, or null: unauthenticated (every packet carries a CRC32C only). */
+    public JobKey key() {
+        return key;
+    }
+
+    /**
+     * Key every session with {@code value} (null for none): handshakes are authenticated and every
+     * later packet sealed (AES-256-GCM); an endpoint with a key drops every packet without one, and
+     * one without drops sealed ones. A sealed DATA packet carries {@value PacketProtection#TAG_LENGTH}
+     * bytes of tag inside {@link #maxPayloadBytes()}, so its data is that much shorter.
+     */
+    public CoreConfig key(final JobKey value) {
+        key = value;
+        return this;
+    }
+
+    /** @return the data bytes of a full DATA packet: {@link #maxPayloadBytes()} less the tag when keyed. */
+    public int maxChunkBytes() {
+        return maxPayloadBytes - (key == null ? 0 : PacketProtection.TAG_LENGTH);
+    }
+
     public boolean secureConnectionIds() {
         return secureConnectionIds;
     }
@@ -278,6 +305,7 @@ public final class CoreConfig {
         c.initialWindowPackets = initialWindowPackets;
         c.connectionIdSeed = connectionIdSeed;
         c.secureConnectionIds = secureConnectionIds;
+        c.key = key;
         return c;
     }
 

@@ -19,7 +19,11 @@ public enum DropReason {
     /** An ACK for a packet number never sent. */
     ACK_OF_UNSENT,
     /** Data that would exceed the reassembly memory limit (a peer ignoring flow control). */
-    REASSEMBLY_LIMIT;
+    REASSEMBLY_LIMIT,
+    /** Unsealed at an endpoint with a key (or sealed at one without): an outsider, or a peer with the other setting. */
+    UNAUTHENTICATED,
+    /** Its tag did not verify: forged, corrupted, or sealed with another key. */
+    BAD_TAG;
 
     private static final DropReason[] VALUES = values();
 

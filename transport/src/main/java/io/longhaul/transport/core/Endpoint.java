@@ -3,6 +3,8 @@ package io.longhaul.transport.core;
 import io.longhaul.transport.path.TimerLateness;
 import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
+import io.longhaul.transport.security.HandshakeAuth;
+import io.longhaul.transport.security.PacketProtection;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.nio.ByteBuffer;
@@ -16,7 +18,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The sans-I/O transport endpoint: one per local socket (or simulated node). It validates every
- * incoming datagram (length, version, type, checksum) before any state is touched, demultiplexes
+ * incoming datagram (length, version, type, checksum or, with a job key, the handshake's tag) before
+ * any state is touched, demultiplexes
  * by connection id, accepts handshakes, and runs every connection's timers and sending in
  * {@link #poll}. Malformed datagrams and datagrams for unknown connections are dropped and counted
  * by {@link DropReason}; nothing is ever thrown out of {@link #onDatagram}.
@@ -31,6 +34,8 @@ public final class Endpoint {
     private final Long2ObjectHashMap<Connection> byPeerId = new Long2ObjectHashMap<>();
     private final RandomGenerator ids;
     private final CRC32C crc = new CRC32C();
+    /** Null without a job key. */
+    private final HandshakeAuth handshakeAuth;
     private final ByteBuffer out;
     private final long[] drops = new long[DropReason.values().length];
     private final List<Connection> closed = new ArrayList<>();
@@ -45,6 +50,7 @@ public final class Endpoint {
         this.handler = handler;
         this.ids = config.secureConnectionIds() ? new SecureRandom() : new SplittableRandom(config.connectionIdSeed());
         this.out = ByteBuffer.allocateDirect(65_536);
+        this.handshakeAuth = config.key() == null ? null : new HandshakeAuth(config.key());
     }
 
     public CoreConfig config() {
@@ -91,6 +97,23 @@ public final class Endpoint {
         return c;
     }
 
+    /** @return a fresh handshake nonce, from the same generator as the connection ids. */
+    byte[] newNonce() {
+        final byte[] n = new byte[PacketProtection.NONCE_LENGTH];
+        ids.nextBytes(n);
+        return n;
+    }
+
+    /** @return whether this endpoint keys its sessions. */
+    boolean keyed() {
+        return handshakeAuth != null;
+    }
+
+    /** @return whether the keyed handshake packet of {@code length} bytes at {@code offset} carries a valid tag. */
+    boolean handshakeAuthentic(final ByteBuffer in, final int offset, final int length, final byte[] bound) {
+        return handshakeAuth.verify(in, offset, length, bound);
+    }
+
     private long newId() {
         long id;
         do {
@@ -129,7 +152,11 @@ public final class Endpoint {
         if (type < PacketFlyweight.TYPE_HANDSHAKE_INIT || type > PacketFlyweight.TYPE_CLOSE) {
             return DropReason.UNKNOWN_TYPE.ordinal();
         }
-        if (!PacketFlyweight.checksumValid(in, offset, length, crc)) {
+        final boolean sealed = PacketFlyweight.isProtected(in, offset);
+        if (sealed != keyed()) {
+            return DropReason.UNAUTHENTICATED.ordinal();
+        }
+        if (!sealed && !PacketFlyweight.checksumValid(in, offset, length, crc)) {
             return DropReason.BAD_CHECKSUM.ordinal();
         }
         if (PacketFlyweight.pathId(in, offset) >= PacketFlyweight.MAX_PATHS) {
@@ -147,8 +174,11 @@ public final class Endpoint {
     }
 
     private int onInit(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int length, final long destination) {
-        if (length < HandshakeFlyweight.LENGTH) {
+        if (length < HandshakeFlyweight.LENGTH + (keyed() ? HandshakeAuth.TAG_LENGTH : 0)) {
             return DropReason.TRUNCATED.ordinal();
+        }
+        if (keyed() && !handshakeAuth.verify(in, offset, length, null)) {
+            return DropReason.BAD_TAG.ordinal();
         }
         if (destination != 0 || PacketFlyweight.pathId(in, offset) != 0 || !HandshakeFlyweight.parametersValid(in, offset)) {
             return DropReason.BAD_FIELD.ordinal();
@@ -202,8 +232,32 @@ public final class Endpoint {
         return out;
     }
 
-    void emit(final DatagramSink sink, final Object remoteAddress, final int pathId, final int length) {
-        PacketFlyweight.sealChecksum(out, 0, length, crc);
+    /** Sends the {@code length}-byte packet in {@link #out()}, sealed with {@code protection} or, without one, with its CRC. */
+    void emit(final DatagramSink sink, final Object remoteAddress, final int pathId, final int length, final PacketProtection protection) {
+        final int sealed;
+        if (protection != null) {
+            sealed = protection.seal(out, 0, length);
+        } else {
+            PacketFlyweight.sealChecksum(out, 0, length, crc);
+            sealed = length;
+        }
+        send(sink, remoteAddress, pathId, sealed);
+    }
+
+    /** Sends a handshake packet: tagged with the handshake key (and {@code bound}) when keyed, else with its CRC. */
+    void emitHandshake(final DatagramSink sink, final Object remoteAddress, final int length, final byte[] bound) {
+        final int sealed;
+        if (keyed()) {
+            PacketFlyweight.markProtected(out, 0);
+            sealed = handshakeAuth.sign(out, 0, length, bound);
+        } else {
+            PacketFlyweight.sealChecksum(out, 0, length, crc);
+            sealed = length;
+        }
+        send(sink, remoteAddress, 0, sealed);
+    }
+
+    private void send(final DatagramSink sink, final Object remoteAddress, final int pathId, final int length) {
         out.limit(length).position(0);
         datagramsSent++;
         sink.send(remoteAddress, pathId, out);

@@ -4,14 +4,15 @@ import java.nio.ByteBuffer;
 
 
 /**
- * HANDSHAKE_INIT and HANDSHAKE_ACCEPT bodies: the sender's own connection id and its transport
- * parameters.
+ * HANDSHAKE_INIT and HANDSHAKE_ACCEPT bodies: the sender's own connection id, its transport
+ * parameters and its random nonce (the session keys are derived from both ends' nonces). With a job
+ * key, a 16-byte tag follows ({@code io.longhaul.transport.security.HandshakeAuth}).
  *
  * <pre>
- *  24                  32      33    34            36                   44                 48                52
- *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+
- *  | source conn id    | paths | pad | max payload | receive window (B) | idle timeout (ms)| max message (B) |
- *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+
+ *  24                  32      33    34            36                   44                 48                52          68
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+-----------+
+ *  | source conn id    | paths | pad | max payload | receive window (B) | idle timeout (ms)| max message (B) | nonce     |
+ *  +-------------------+-------+-----+-------------+--------------------+------------------+-----------------+-----------+
  * </pre>
  */
 public final class HandshakeFlyweight {
@@ -21,14 +22,16 @@ public final class HandshakeFlyweight {
     public static final int RECEIVE_WINDOW_OFFSET = MAX_PAYLOAD_OFFSET + 2;
     public static final int IDLE_TIMEOUT_OFFSET = RECEIVE_WINDOW_OFFSET + 8;
     public static final int MAX_MESSAGE_OFFSET = IDLE_TIMEOUT_OFFSET + 4;
-    public static final int LENGTH = MAX_MESSAGE_OFFSET + 4;
+    public static final int NONCE_OFFSET = MAX_MESSAGE_OFFSET + 4;
+    public static final int NONCE_LENGTH = 16;
+    public static final int LENGTH = NONCE_OFFSET + NONCE_LENGTH;
 
     private HandshakeFlyweight() {
     }
 
     public static void write(
         final ByteBuffer buffer, final int offset, final long sourceId, final int pathCount,
-        final int maxPayload, final long receiveWindow, final int idleTimeoutMs, final int maxMessageBytes) {
+        final int maxPayload, final long receiveWindow, final int idleTimeoutMs, final int maxMessageBytes, final byte[] nonce) {
         Bytes.putLong(buffer, offset + SOURCE_ID_OFFSET, sourceId);
         buffer.put(offset + PATH_COUNT_OFFSET, (byte) pathCount);
         buffer.put(offset + PATH_COUNT_OFFSET + 1, (byte) 0);
@@ -36,6 +39,18 @@ public final class HandshakeFlyweight {
         Bytes.putLong(buffer, offset + RECEIVE_WINDOW_OFFSET, receiveWindow);
         Bytes.putInt(buffer, offset + IDLE_TIMEOUT_OFFSET, idleTimeoutMs);
         Bytes.putInt(buffer, offset + MAX_MESSAGE_OFFSET, maxMessageBytes);
+        for (int i = 0; i < NONCE_LENGTH; i++) {
+            buffer.put(offset + NONCE_OFFSET + i, nonce[i]);
+        }
+    }
+
+    /** @return a copy of the sender's nonce. */
+    public static byte[] nonce(final ByteBuffer buffer, final int offset) {
+        final byte[] n = new byte[NONCE_LENGTH];
+        for (int i = 0; i < NONCE_LENGTH; i++) {
+            n[i] = buffer.get(offset + NONCE_OFFSET + i);
+        }
+        return n;
     }
 
     public static int maxMessageBytes(final ByteBuffer buffer, final int offset) {

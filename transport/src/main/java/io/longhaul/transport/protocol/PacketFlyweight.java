@@ -15,10 +15,16 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * The CRC32C covers the whole datagram except the checksum field itself, so corruption anywhere
- * (header or payload) is detected and the datagram is dropped before it is interpreted.
+ * (header or payload) is detected and the datagram is dropped before it is interpreted. A session
+ * with a key seals its packets instead ({@link #FLAG_PROTECTED}, see
+ * {@code io.longhaul.transport.security.PacketProtection}): the CRC field is zero and the AEAD tag
+ * after the body covers the header and body.
  */
 public final class PacketFlyweight {
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
+
+    /** Flags bit: the packet is sealed (AEAD): CRC field zero, body encrypted, a tag after it. */
+    public static final int FLAG_PROTECTED = 0x01;
 
     public static final byte TYPE_HANDSHAKE_INIT = 1;
     public static final byte TYPE_HANDSHAKE_ACCEPT = 2;
@@ -61,6 +67,16 @@ public final class PacketFlyweight {
 
     public static byte type(final ByteBuffer buffer, final int offset) {
         return buffer.get(offset + TYPE_OFFSET);
+    }
+
+    public static boolean isProtected(final ByteBuffer buffer, final int offset) {
+        return (buffer.get(offset + FLAGS_OFFSET) & FLAG_PROTECTED) != 0;
+    }
+
+    /** Sets {@link #FLAG_PROTECTED} and zeroes the CRC field, before sealing. */
+    public static void markProtected(final ByteBuffer buffer, final int offset) {
+        buffer.put(offset + FLAGS_OFFSET, (byte) (buffer.get(offset + FLAGS_OFFSET) | FLAG_PROTECTED));
+        Bytes.putInt(buffer, offset + CHECKSUM_OFFSET, 0);
     }
 
     public static int pathId(final ByteBuffer buffer, final int offset) {

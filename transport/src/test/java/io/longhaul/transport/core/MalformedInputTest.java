@@ -54,7 +54,7 @@ class MalformedInputTest {
     @Test
     void shouldDropAWrongVersion() {
         final ByteBuffer b = Packets.ping(serverId, 0, 5);
-        b.put(PacketFlyweight.VERSION_OFFSET, (byte) 2);
+        b.put(PacketFlyweight.VERSION_OFFSET, (byte) (PacketFlyweight.VERSION + 1));
         assertDropped(DropReason.BAD_VERSION, Packets.seal(b, b.limit()));
     }
 

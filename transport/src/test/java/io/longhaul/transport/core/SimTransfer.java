@@ -74,6 +74,11 @@ final class SimTransfer {
         this(seed, config, new LinkSpec[] {forward}, new LinkSpec[] {backward});
     }
 
+    /** The server with its own configuration ({@code serverConfig}; null for {@code config}). */
+    SimTransfer(final long seed, final CoreConfig config, final LinkSpec forward, final LinkSpec backward, final CoreConfig serverConfig) {
+        this(seed, config, new LinkSpec[] {forward}, new LinkSpec[] {backward}, MachineModel.IDEAL, serverConfig);
+    }
+
     /** One path per element of {@code forward}/{@code backward}; link seeds derive from {@code seed}. */
     SimTransfer(final long seed, final CoreConfig config, final LinkSpec[] forward, final LinkSpec[] backward) {
         this(seed, config, forward, backward, MachineModel.IDEAL);
@@ -82,12 +87,17 @@ final class SimTransfer {
     /** Both hosts on machines as rough as {@code machine} (each with its own seed, derived from {@code seed}). */
     SimTransfer(final long seed, final CoreConfig config, final LinkSpec[] forward, final LinkSpec[] backward,
                 final MachineModel machine) {
+        this(seed, config, forward, backward, machine, null);
+    }
+
+    private SimTransfer(final long seed, final CoreConfig config, final LinkSpec[] forward, final LinkSpec[] backward,
+                        final MachineModel machine, final CoreConfig serverConfig) {
         this.seed = seed;
         clientEvents.net = net;
         serverEvents.net = net;
         client = net.addNode("client", config.copy().connectionIdSeed(seed * 31 + 1), clientEvents,
             machine.withSeed(seed * 31 + 1));
-        server = net.addNode("server", config.copy().connectionIdSeed(seed * 31 + 2), serverEvents,
+        server = net.addNode("server", (serverConfig == null ? config : serverConfig).copy().connectionIdSeed(seed * 31 + 2), serverEvents,
             machine.withSeed(seed * 31 + 2));
         for (int p = 0; p < forward.length; p++) {
             net.link(client, server, p, forward[p].withSeed(seed * 1000 + 2L * p), backward[p].withSeed(seed * 1000 + 2L * p + 1));

@@ -122,7 +122,7 @@ class WireFormatTest {
     @Test
     void shouldRoundTripHandshakeAndClose() {
         final ByteBuffer b = ByteBuffer.allocate(512);
-        HandshakeFlyweight.write(b, 0, 77, 4, 8948, 1L << 33, 30_000, 1 << 20);
+        HandshakeFlyweight.write(b, 0, 77, 4, 8948, 1L << 33, 30_000, 1 << 20, new byte[HandshakeFlyweight.NONCE_LENGTH]);
         assertThat(HandshakeFlyweight.maxMessageBytes(b, 0)).isEqualTo(1 << 20);
         assertThat(HandshakeFlyweight.sourceId(b, 0)).isEqualTo(77);
         assertThat(HandshakeFlyweight.pathCount(b, 0)).isEqualTo(4);

@@ -1,0 +1,132 @@
+package io.longhaul.transport.security;
+
+import io.longhaul.transport.protocol.PacketFlyweight;
+
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+
+/**
+ * A session's packet protection: AES-256-GCM with one key per direction, derived in the handshake
+ * from the job key and both ends' random nonces (HKDF-SHA256: extract with the two nonces as salt,
+ * expand with the direction and both connection ids). A sealed packet keeps its 24-byte header in
+ * clear as associated data (with {@link PacketFlyweight#FLAG_PROTECTED} set and the CRC field zero:
+ * the tag covers what the CRC did), its body encrypted in place, and a 16-byte tag after it.
+ *
+ * <p>The 12-byte nonce is (number space, path, packet number, 0, 0): DATA and PING share a path's
+ * packet numbers, ACKs and CLOSEs have their own counters, so no nonce repeats under one key. A
+ * packet whose tag does not verify (forged, replayed under another number, corrupted, or sealed
+ * with another key) is refused before anything reads its body. Not thread-safe: one per connection.
+ */
+public final class PacketProtection {
+    /** Bytes the tag adds to every sealed packet. */
+    public static final int TAG_LENGTH = 16;
+    /** Bytes of each end's handshake nonce. */
+    public static final int NONCE_LENGTH = 16;
+    private static final String AES = "AES";
+    private static final String GCM = "AES/GCM/NoPadding";
+
+    private final SecretKeySpec sendKey;
+    private final SecretKeySpec receiveKey;
+    private final Cipher sealer;
+    private final Cipher opener;
+    private final byte[] iv = new byte[12];
+
+    private PacketProtection(final byte[] sendKey, final byte[] receiveKey) {
+        this.sendKey = new SecretKeySpec(sendKey, AES);
+        this.receiveKey = new SecretKeySpec(receiveKey, AES);
+        try {
+            sealer = Cipher.getInstance(GCM);
+            opener = Cipher.getInstance(GCM);
+        } catch (final GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this JDK", e);
+        }
+    }
+
+    /**
+     * The protection of one end of a session.
+     *
+     * @param client whether this end opened it (it sends with the client-to-server key).
+     */
+    public static PacketProtection derive(final JobKey key, final long clientId, final long serverId, final byte[] clientNonce,
+                                          final byte[] serverNonce, final boolean client) {
+        final byte[] salt = new byte[2 * NONCE_LENGTH];
+        System.arraycopy(clientNonce, 0, salt, 0, NONCE_LENGTH);
+        System.arraycopy(serverNonce, 0, salt, NONCE_LENGTH, NONCE_LENGTH);
+        final byte[] prk = Hkdf.extract(salt, key.bytes());
+        final byte[] c2s = Hkdf.expand(prk, info("longhaul v2 client to server", clientId, serverId), 32);
+        final byte[] s2c = Hkdf.expand(prk, info("longhaul v2 server to client", clientId, serverId), 32);
+        return client ? new PacketProtection(c2s, s2c) : new PacketProtection(s2c, c2s);
+    }
+
+    private static byte[] info(final String label, final long clientId, final long serverId) {
+        final byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer b = ByteBuffer.allocate(l.length + 16);
+        return b.put(l).putLong(clientId).putLong(serverId).array();
+    }
+
+    /**
+     * Seals the {@code length}-byte packet at {@code offset} of {@code buffer} in place: sets
+     * {@link PacketFlyweight#FLAG_PROTECTED}, zeroes the CRC field, encrypts the body and appends the
+     * tag ({@code buffer} must have room for it).
+     *
+     * @return the sealed length, {@code length + TAG_LENGTH}.
+     */
+    public int seal(final ByteBuffer buffer, final int offset, final int length) {
+        PacketFlyweight.markProtected(buffer, offset);
+        try {
+            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(buffer, offset)));
+            sealer.updateAAD(slice(buffer, offset, PacketFlyweight.HEADER_LENGTH));
+            final int body = length - PacketFlyweight.HEADER_LENGTH;
+            final int n = sealer.doFinal(slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, body),
+                slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, body + TAG_LENGTH));
+            return PacketFlyweight.HEADER_LENGTH + n;
+        } catch (final GeneralSecurityException e) {
+            throw new IllegalStateException("sealing failed", e);
+        }
+    }
+
+    /**
+     * Verifies and decrypts the sealed {@code length}-byte packet at {@code offset} in place.
+     *
+     * @return the plaintext packet's length ({@code length - TAG_LENGTH}), or -1 if it is too short
+     *         or its tag does not verify (the body is then not to be read).
+     */
+    public int open(final ByteBuffer buffer, final int offset, final int length) {
+        if (length < PacketFlyweight.HEADER_LENGTH + TAG_LENGTH || !PacketFlyweight.isProtected(buffer, offset)) {
+            return -1;
+        }
+        try {
+            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(buffer, offset)));
+            opener.updateAAD(slice(buffer, offset, PacketFlyweight.HEADER_LENGTH));
+            final int sealedBody = length - PacketFlyweight.HEADER_LENGTH;
+            final int n = opener.doFinal(slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, sealedBody),
+                slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, sealedBody));
+            return PacketFlyweight.HEADER_LENGTH + n;
+        } catch (final AEADBadTagException e) {
+            return -1;
+        } catch (final GeneralSecurityException e) {
+            throw new IllegalStateException("opening failed", e);
+        }
+    }
+
+    /** (space, path, packet number big-endian, 0, 0): the space is 0 for DATA and PING, 1 for ACK, 2 for CLOSE. */
+    private byte[] nonce(final ByteBuffer buffer, final int offset) {
+        final byte type = PacketFlyweight.type(buffer, offset);
+        iv[0] = (byte) (type == PacketFlyweight.TYPE_ACK ? 1 : type == PacketFlyweight.TYPE_CLOSE ? 2 : 0);
+        iv[1] = (byte) PacketFlyweight.pathId(buffer, offset);
+        final long pn = PacketFlyweight.packetNumber(buffer, offset);
+        for (int i = 0; i < 8; i++) {
+            iv[2 + i] = (byte) (pn >>> (56 - 8 * i));
+        }
+        return iv;
+    }
+
+    private static ByteBuffer slice(final ByteBuffer buffer, final int from, final int length) {
+        return buffer.duplicate().limit(from + length).position(from);
+    }
+}
