@@ -78,6 +78,7 @@ public final class Transport implements AutoCloseable {
         this.permits = new Semaphore(context.sendQueueCapacity());
         final CoreConfig core = context.coreConfig();
         core.secureConnectionIds(true);
+        announceSecurity(context);
         final LinkSpec spec = context.resolvedLink();
         this.link = spec;
         this.fabric = context.resolvedFabric();
@@ -421,6 +422,23 @@ public final class Transport implements AutoCloseable {
      */
     public EcmpFabric.Counters fabricCounters() {
         return fabric == null ? null : driver.call(driver::fabricCounters, CLOSE_TIMEOUT_NS);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Says once per process, on standard error, that sessions are not authenticated, unless they are. */
+    private static void announceSecurity(final TransportContext context) {
+        if (context.key() == null && ANNOUNCED.compareAndSet(false, true)) {
+            System.err.println(context.insecure()
+                ? "longhaul: sessions are NOT authenticated (insecure mode): anyone who can reach these ports can read, inject or close them"
+                : "longhaul: warning: sessions are NOT authenticated (no job key): anyone who can reach these ports can read, inject or "
+                + "close them; give every rank the same key (--key-file FILE or LONGHAUL_KEY), or say --insecure");
+        }
+    }
+
+    /** @return whether this transport's sessions are keyed (authenticated and sealed). */
+    public boolean authenticated() {
+        return context.key() != null;
     }
 
     /** Counters of the egress link emulator or fabric (all zero without emulation). */

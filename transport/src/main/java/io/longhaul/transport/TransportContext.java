@@ -4,6 +4,7 @@ import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.media.UdpDriver;
+import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
@@ -57,6 +58,11 @@ import java.util.concurrent.TimeUnit;
  * the pacer's send quantum, in time at the pacing rate (one wake-up, one batch)</td></tr>
  * <tr><td>{@link CoreConfig#pacingMaxBurstNs}</td><td>longhaul.pacingMaxBurst</td><td>5ms</td><td>[1us, 1s]:
  * the most a late wake-up may send at once, in time at the pacing rate</td></tr>
+ * <tr><td>{@link #key}</td><td>longhaul.keyFile</td><td>none</td><td>a file of 64 hex digits: the job key
+ * every session is keyed with (authenticated handshakes, AES-256-GCM sealed packets); without one the
+ * transport is unauthenticated and says so on standard error when it opens</td></tr>
+ * <tr><td>{@link #insecure}</td><td>longhaul.insecure</td><td>false</td><td>true: run without a key on
+ * purpose (the announcement says so instead of warning)</td></tr>
  * <tr><td>{@link CoreConfig#timerGranularityNs}</td><td>longhaul.timerGranularity</td><td>250us</td><td>[1us,
  * 100ms]: the smallest loss and probe timer</td></tr>
  * </table>
@@ -70,6 +76,7 @@ public final class TransportContext {
     public static final long MAX_TIMEOUT_NS = TimeUnit.HOURS.toNanos(1);
 
     private CoreConfig coreConfig = new CoreConfig();
+    private boolean insecure;
     private String bindAddress = "0.0.0.0:0";
     private IoMode ioMode = IoMode.AUTO;
     private boolean gso = true;
@@ -142,6 +149,12 @@ public final class TransportContext {
         }
         if ((v = prop("acceptIncoming")) != null) {
             acceptIncoming = parseBoolean(PREFIX + "acceptIncoming", v);
+        }
+        if ((v = prop("keyFile")) != null) {
+            coreConfig.key(JobKey.load(java.nio.file.Path.of(v)));
+        }
+        if ((v = prop("insecure")) != null) {
+            insecure = parseBoolean(PREFIX + "insecure", v);
         }
         if ((v = prop("cc")) != null) {
             coreConfig.congestionControl(v);
@@ -410,6 +423,30 @@ public final class TransportContext {
     /** Egress through an ECMP fabric. */
     public TransportContext link(final FabricSpec value) {
         link = value.toString();
+        return this;
+    }
+
+    /** The job key every session is keyed with, or null for unauthenticated sessions. */
+    public JobKey key() {
+        return coreConfig.key();
+    }
+
+    /**
+     * Key every session with {@code value}: both ends must hold the same key (a session with another
+     * key, or none, never opens). Null for unauthenticated sessions.
+     */
+    public TransportContext key(final JobKey value) {
+        coreConfig.key(value);
+        return this;
+    }
+
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** Whether running without a key is on purpose ({@code --insecure}): announced, not warned about. */
+    public TransportContext insecure(final boolean value) {
+        insecure = value;
         return this;
     }
 

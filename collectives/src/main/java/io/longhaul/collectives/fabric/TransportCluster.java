@@ -1,5 +1,7 @@
 package io.longhaul.collectives.fabric;
 
+import io.longhaul.transport.security.JobKey;
+
 import io.longhaul.collectives.Topology;
 import io.longhaul.transport.protocol.DataFlyweight;
 
@@ -51,6 +53,10 @@ public final class TransportCluster implements AutoCloseable {
                 + " were asked for");
         }
         final TransportFabricConfig c = config.copy().topology(topology);
+        if (c.key() == null && !c.insecure()) {
+            // Every rank is in this process: one fresh key for the cluster.
+            c.key(JobKey.random());
+        }
         if (c.maxPayloadBytes() == 0) {
             c.maxPayloadBytes(LOOPBACK_MAX_PAYLOAD_BYTES);
         }

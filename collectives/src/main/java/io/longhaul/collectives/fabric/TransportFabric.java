@@ -8,6 +8,7 @@ import io.longhaul.collectives.rendezvous.StoreServer;
 import io.longhaul.transport.MessageHandler;
 import io.longhaul.transport.Session;
 import io.longhaul.transport.Transport;
+import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.core.MissingRanges;
 
@@ -148,7 +149,8 @@ public final class TransportFabric implements Fabric {
         return context.bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
             .congestionControl(config.congestionControl()).scheduler(config.scheduler()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
-            .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true);
+            .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true)
+            .key(config.key()).insecure(config.insecure());
     }
 
     /**
@@ -159,8 +161,9 @@ public final class TransportFabric implements Fabric {
      *
      * @throws RendezvousException naming the ranks that never registered or never connected.
      */
-    public static TransportFabric rendezvous(final LaunchInfo launch, final TransportFabricConfig config) {
-        config.validate();
+    public static TransportFabric rendezvous(final LaunchInfo launch, final TransportFabricConfig given) {
+        given.validate();
+        final TransportFabricConfig config = given.key() != null || given.insecure() ? given : given.copy().key(JobKey.fromEnvironment());
         final long timeoutNs = config.connectTimeoutNs();
         final int rank = launch.rank();
         final int size = launch.worldSize();

@@ -5,6 +5,7 @@ import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.core.CoreConfig;
 import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 
@@ -56,6 +57,8 @@ public final class TransportFabricConfig {
     private int paths = 1;
     private long linkSeed = 1;
     private int maxPayloadBytes;
+    private JobKey key;
+    private boolean insecure;
 
     public Topology topology() {
         return topology;
@@ -182,6 +185,26 @@ public final class TransportFabricConfig {
      * @return this
      * @throws IllegalArgumentException naming the first bad field and the accepted range.
      */
+    /** The job key every rank's sessions are keyed with; null: generated for an in-process cluster, LONGHAUL_KEY for a launched job. */
+    public JobKey key() {
+        return key;
+    }
+
+    public TransportFabricConfig key(final JobKey value) {
+        key = value;
+        return this;
+    }
+
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** Run without a key on purpose (no key generated or read from the environment). */
+    public TransportFabricConfig insecure(final boolean value) {
+        insecure = value;
+        return this;
+    }
+
     public TransportFabricConfig validate() {
         try {
             if (isFabric()) {
@@ -218,7 +241,8 @@ public final class TransportFabricConfig {
 
     public TransportFabricConfig copy() {
         return new TransportFabricConfig().topology(topology).link(link).congestionControl(congestionControl).scheduler(scheduler)
-            .bindHost(bindHost).connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed).maxPayloadBytes(maxPayloadBytes);
+            .bindHost(bindHost).connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed).maxPayloadBytes(maxPayloadBytes)
+            .key(key).insecure(insecure);
     }
 
     @Override
@@ -227,6 +251,7 @@ public final class TransportFabricConfig {
             + (link.isBlank() ? "none" : link) + ", cc=" + congestionControl + ", scheduler=" + scheduler
             + ", bind=" + (bindHost == null ? "auto" : bindHost)
             + ", connectTimeoutNs=" + connectTimeoutNs + ", paths=" + paths + ", linkSeed=" + linkSeed
-            + ", maxPayloadBytes=" + (maxPayloadBytes == 0 ? "default" : maxPayloadBytes) + "]";
+            + ", maxPayloadBytes=" + (maxPayloadBytes == 0 ? "default" : maxPayloadBytes)
+            + ", key=" + (key != null ? "set" : insecure ? "none (insecure)" : "none") + "]";
     }
 }

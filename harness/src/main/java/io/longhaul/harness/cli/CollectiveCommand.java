@@ -28,6 +28,7 @@ import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.sim.FabricSpec;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.util.Units;
@@ -123,6 +124,9 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         description = "Run N ranks in this process, each with its own transport on loopback (default when no launcher "
             + "variable is set: the --topology size, else " + DEFAULT_RANKS + "), e.g. --ranks 8.")
     Integer ranks;
+
+    @CommandLine.Mixin
+    KeyOptions keys = new KeyOptions();
 
     @Option(names = "--topology", paramLabel = "DxM", order = 22,
         description = "D data centers of M ranks (ranks numbered DC by DC), or a DC index per rank, e.g. --topology 2x2 or 0,0,1,1.")
@@ -332,7 +336,10 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             }
             final CommunicatorConfig comm = new CommunicatorConfig().algorithm(algorithm).timeoutNs(timeoutNs).chunkBytes((int) chunkBytes)
                 .mode(m).deadlineNs(deadlineNs).boundedScope(scope).hadamard(hadamard).hadamardSeed(seed);
-            final TransportFabricConfig fabric = new TransportFabricConfig().topology(topo).link(link).congestionControl(cc).scheduler(scheduler)
+            // In one process every rank shares a fresh key; a launched job's ranks need the same one (--key-file or LONGHAUL_KEY).
+            final JobKey key = keys.resolve(spec.commandLine(), ranks != null, false);
+            final TransportFabricConfig fabric = new TransportFabricConfig().key(key).insecure(keys.insecure).topology(topo).link(link)
+                .congestionControl(cc).scheduler(scheduler)
                 .bindHost(bind).connectTimeoutNs(connectNs).paths(paths).linkSeed(seed);
             return new Settings(options, comm, fabric, topo);
         } catch (final CommandLine.ParameterException x) {
@@ -495,6 +502,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         out.printf(Locale.ROOT, "# longhaul %s: %d ranks %s, algorithm %s, topology %s, link %s, cc %s, scheduler %s, paths %d%n",
             collective().ncclName(), n, mode, o.algorithm().algorithmName(), topo, emulated, s.fabric().congestionControl(),
             s.fabric().scheduler(), s.fabric().paths());
+        out.println("# Sessions: " + keys.describe(s.fabric().key()));
         out.printf(Locale.ROOT, "# nThread 1 nGpus 1 minBytes %d maxBytes %d step: %s warmup iters: %d iters: %d agg iters: 1 "
                 + "validation: %d graph: 0%n", o.minBytes(), o.maxBytes(),
             o.stepFactor() > 1 ? o.stepFactor() + "(factor)" : o.stepBytes() + "(bytes)", o.warmup(), o.iterations(), o.check() ? 1 : 0);

@@ -14,6 +14,7 @@ import io.longhaul.transport.core.PathEvent;
 import io.longhaul.transport.core.PathStats;
 import io.longhaul.transport.core.SendStatus;
 import io.longhaul.transport.path.PathSchedulers;
+import io.longhaul.transport.security.JobKey;
 import io.longhaul.harness.scenario.FabricLinkCounters;
 import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.sweep.SweepResults;
@@ -125,6 +126,9 @@ final class PerfCommand implements Callable<Integer> {
         description = "Seed of the link emulators (default ${DEFAULT-VALUE}; the reverse direction uses N+1), e.g. --seed 7.")
     private long seed;
 
+    @CommandLine.Mixin
+    private KeyOptions keys = new KeyOptions();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the summary as JSON to FILE, e.g. --json perf.json.")
     private File json;
 
@@ -163,7 +167,7 @@ final class PerfCommand implements Callable<Integer> {
 
     /** Validated flags; {@code link} is the emulated link's or fabric's canonical spec, "none" for none. */
     private record Settings(long sizeBytes, long durationNs, long omitNs, long totalBytes, long intervalNs, String link,
-                            IoMode ioMode, InetSocketAddress remote, String bind) {
+                            IoMode ioMode, InetSocketAddress remote, String bind, JobKey key) {
     }
 
     private CommandLine.ParameterException bad(final String message) {
@@ -247,7 +251,8 @@ final class PerfCommand implements Callable<Integer> {
             if (bind != null) {
                 parseAddress("--bind", bind);
             }
-            return new Settings(sizeBytes, durationNs, omitNs, totalBytes, intervalNs, linkSpec, mode, remote, bind);
+            final JobKey key = keys.resolve(spec.commandLine(), !server && client == null, true);
+            return new Settings(sizeBytes, durationNs, omitNs, totalBytes, intervalNs, linkSpec, mode, remote, bind, key);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
@@ -280,6 +285,8 @@ final class PerfCommand implements Callable<Integer> {
             .congestionControl(cc)
             .scheduler(scheduler)
             .link(s.link().equals("none") ? "" : s.link())
+            .key(s.key())
+            .insecure(keys.insecure)
             .linkSeed(linkSeed)
             .ioMode(s.ioMode())
             .gso(!noGso)
@@ -316,6 +323,7 @@ final class PerfCommand implements Callable<Integer> {
         try (Transport transport = Transport.open(context(s, address, seed + 1).messageHandler(handler))) {
             out.printf("longhaul perf server on %s, io %s, cc %s, link %s%n", transport.localAddress(), transport.ioMode(),
                 cc, s.link());
+            out.println("sessions: " + keys.describe(s.key()));
             out.flush();
             final long period = s.intervalNs() > 0 ? s.intervalNs() : TimeUnit.SECONDS.toNanos(1);
             long last = received.get();
@@ -356,6 +364,7 @@ final class PerfCommand implements Callable<Integer> {
                 out.printf("longhaul perf %s -> %s, io %s, cc %s, paths %d%s, size %s, link %s%n", sender.localAddress(), target,
                     sender.ioMode(), cc, paths, paths > 1 ? " (" + scheduler + ")" : "", Units.formatSize(s.sizeBytes()),
                     s.link());
+                out.println("sessions: " + keys.describe(s.key()));
                 out.flush();
                 final Session session = pathAddrs != null ? sender.connect(Transport.PathAddress.parseList(pathAddrs, target))
                     : sender.connect(target, paths);
@@ -580,6 +589,7 @@ final class PerfCommand implements Callable<Integer> {
             m.put("pacer_host_limited_sends", hostLimited);
             m.put("cc", cc);
             m.put("link", s.link());
+            m.put("authenticated", s.key() != null);
             m.put("paths", paths);
             m.put("scheduler", scheduler);
             if (r.last != null) {

@@ -54,6 +54,12 @@ public final class JobKey {
         return new JobKey(HexFormat.of().parseHex(t));
     }
 
+    /** The key in {@value #ENV}, or null when it is unset or blank; a malformed one is an error naming it. */
+    public static JobKey fromEnvironment() {
+        final String env = System.getenv(ENV);
+        return env == null || env.isBlank() ? null : parse(env, ENV);
+    }
+
     /** Reads a key file: 64 hexadecimal digits. */
     public static JobKey load(final Path file) {
         final String text;
