@@ -253,7 +253,9 @@ public final class Transport implements AutoCloseable {
             future.thenAccept(Session::close);
             future.cancel(false);
             throw new IllegalStateException("no answer from " + remote + " within "
-                + TimeUnit.NANOSECONDS.toMillis(context.connectTimeoutNs()) + " ms (is a longhaul server listening there?)");
+                + TimeUnit.NANOSECONDS.toMillis(context.connectTimeoutNs()) + " ms (is a longhaul server listening there, "
+                + (context.key() != null ? "with the same job key? one with another key or none ignores this one's handshake)"
+                : "without a job key? one with a key ignores unauthenticated handshakes)"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to " + remote, e);

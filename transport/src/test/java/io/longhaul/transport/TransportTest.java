@@ -81,6 +81,32 @@ class TransportTest {
 
     @Test
     @Timeout(60)
+    void shouldSealEverySessionWithTheJobKeyAndRefuseAnotherKey() throws Exception {
+        final io.longhaul.transport.security.JobKey key = io.longhaul.transport.security.JobKey.random();
+        final Receiver receiver = new Receiver();
+        final String link = "delay=1ms,loss=1%";
+        try (Transport server = Transport.open(context().key(key).link(link).linkSeed(21L).messageHandler(receiver));
+             Transport client = Transport.open(context().key(key).link(link).linkSeed(22L));
+             Transport stranger = Transport.open(context().key(io.longhaul.transport.security.JobKey.random()).connectTimeoutNs(1_500_000_000L))) {
+            assertThat(server.authenticated()).isTrue();
+            final Session session = client.connect(server.localAddress());
+            final List<CompletableFuture<SendStatus>> sends = new ArrayList<>();
+            for (int tag = 0; tag < 8; tag++) {
+                sends.add(session.send(tag, pattern(tag, 2 << 20)));
+            }
+            CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(50, TimeUnit.SECONDS);
+            await(() -> receiver.messages == 8, 5_000, "8 messages at the receiver");
+            assertThat(receiver.errors).isEmpty();
+            assertThat(receiver.bytes).isEqualTo(16L << 20);
+            assertThat(session.stats().sum(PathStats::retransmittedPackets)).as("sealed repairs too").isPositive();
+            assertThatThrownBy(() -> stranger.connect(server.localAddress())).hasMessageContaining("with the same job key?");
+            await(() -> server.dropped(DropReason.BAD_TAG) > 0, 5_000, "the stranger's INIT refused");
+            assertThat(server.connectionCount()).as("no state for the stranger").isEqualTo(1);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void shouldDeliver64MiBIntactOverEmulatedLossyLink() throws Exception {
         final Receiver receiver = new Receiver();
         final String link = "delay=1ms,loss=1%";

@@ -34,6 +34,14 @@ class LonghaulCliTest {
         assertThat(err.toString()).contains("--link: ").contains("loss");
         assertThat(run("perf", "--link", "ecmp=4,fail=9@1s")).isEqualTo(2);
         assertThat(err.toString()).contains("--link: ").contains("link 9 is out of range; accepted: 0 to 3");
+        assertThat(run("perf", "--client", "127.0.0.1:9000", "--insecure", "--key-file", "job.key")).isEqualTo(2);
+        assertThat(err.toString()).contains("--insecure and --key-file exclude each other");
+        assertThat(run("perf", "--server", "--key-file", "/nonexistent/job.key")).isEqualTo(2);
+        assertThat(err.toString()).contains("--key-file: /nonexistent/job.key: cannot read the key file");
+        if (System.getenv("LONGHAUL_KEY") == null) {
+            assertThat(run("perf", "--client", "127.0.0.1:9000")).isEqualTo(2);
+            assertThat(err.toString()).contains("both ends need the same job key: --key-file FILE");
+        }
         assertThat(run("perf", "--cc", "warp")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown congestion control 'warp'");
         assertThat(run("perf", "--server", "--client", "10.0.0.2:9000")).isEqualTo(2);
@@ -88,6 +96,8 @@ class LonghaulCliTest {
         assertThat(node.get("goodput_bps").asLong()).isPositive();
         assertThat(node.get("rtt_us").get("min").asLong()).isGreaterThanOrEqualTo(1_900);
         assertThat(node.get("cc").asText()).isEqualTo("bbr");
+        assertThat(node.get("authenticated").asBoolean()).as("a local run keys itself").isTrue();
+        assertThat(out.toString()).contains("sessions: authenticated, AES-256-GCM (key: generated for this process)");
         assertThat(node.get("link").asText()).contains("delay=1ms");
         assertThat(node.get("timer_lateness_us").get("samples").asLong()).isPositive();
         assertThat(node.get("timer_lateness_us").get("max").asDouble())

@@ -769,7 +769,9 @@ public final class Connection {
             if (handshakeAttempts >= config.handshakeAttempts()) {
                 final long waitedMs = (nowNs - createdNs) / 1_000_000;
                 close(nowNs, CLOSE_HANDSHAKE_TIMEOUT, "handshake timed out: no answer from "
-                    + paths[0].remoteAddress + " after " + handshakeAttempts + " attempts in " + waitedMs + " ms");
+                    + paths[0].remoteAddress + " after " + handshakeAttempts + " attempts in " + waitedMs + " ms"
+                    + (config.key() != null ? " (a peer with another job key, or none, ignores this one's handshake)"
+                    : " (a peer with a job key ignores unauthenticated handshakes)"));
                 return Long.MAX_VALUE;
             }
             handshakeSentNs = nowNs;

@@ -49,7 +49,7 @@ public final class JobKey {
         final String t = text == null ? "" : text.strip();
         if (t.length() != 2 * LENGTH || !t.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             throw new IllegalArgumentException(what + ": a key is " + 2 * LENGTH + " hexadecimal digits (e.g. from "
-                + "'longhaul keygen' or 'openssl rand -hex 32'), not " + (t.isEmpty() ? "empty" : t.length() + " characters"));
+                + "'openssl rand -hex 32'), not " + (t.isEmpty() ? "empty" : t.length() + " characters"));
         }
         return new JobKey(HexFormat.of().parseHex(t));
     }
