@@ -35,6 +35,10 @@ public final class PacketProtection {
     private final Cipher sealer;
     private final Cipher opener;
     private final byte[] iv = new byte[12];
+    /** The packet is sealed and opened here: the JDK's GCM is fastest, and allocates least, on arrays. */
+    private byte[] scratch = new byte[2048];
+    /** Where the cipher writes: never the array it reads (the JDK copies overlapping input first). */
+    private byte[] output = new byte[2048];
 
     private PacketProtection(final byte[] sendKey, final byte[] receiveKey) {
         this.sendKey = new SecretKeySpec(sendKey, AES);
@@ -78,12 +82,14 @@ public final class PacketProtection {
      */
     public int seal(final ByteBuffer buffer, final int offset, final int length) {
         PacketFlyweight.markProtected(buffer, offset);
+        final byte[] a = scratch(length + TAG_LENGTH);
+        buffer.get(offset, a, 0, length);
         try {
-            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(buffer, offset)));
-            sealer.updateAAD(slice(buffer, offset, PacketFlyweight.HEADER_LENGTH));
-            final int body = length - PacketFlyweight.HEADER_LENGTH;
-            final int n = sealer.doFinal(slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, body),
-                slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, body + TAG_LENGTH));
+            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(a)));
+            sealer.updateAAD(a, 0, PacketFlyweight.HEADER_LENGTH);
+            final byte[] o = output(length + TAG_LENGTH);
+            final int n = sealer.doFinal(a, PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o, 0);
+            buffer.put(offset + PacketFlyweight.HEADER_LENGTH, o, 0, n);
             return PacketFlyweight.HEADER_LENGTH + n;
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed", e);
@@ -100,12 +106,14 @@ public final class PacketProtection {
         if (length < PacketFlyweight.HEADER_LENGTH + TAG_LENGTH || !PacketFlyweight.isProtected(buffer, offset)) {
             return -1;
         }
+        final byte[] a = scratch(length);
+        buffer.get(offset, a, 0, length);
         try {
-            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(buffer, offset)));
-            opener.updateAAD(slice(buffer, offset, PacketFlyweight.HEADER_LENGTH));
-            final int sealedBody = length - PacketFlyweight.HEADER_LENGTH;
-            final int n = opener.doFinal(slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, sealedBody),
-                slice(buffer, offset + PacketFlyweight.HEADER_LENGTH, sealedBody));
+            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(a)));
+            opener.updateAAD(a, 0, PacketFlyweight.HEADER_LENGTH);
+            final byte[] o = output(length);
+            final int n = opener.doFinal(a, PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o, 0);
+            buffer.put(offset + PacketFlyweight.HEADER_LENGTH, o, 0, n);
             return PacketFlyweight.HEADER_LENGTH + n;
         } catch (final AEADBadTagException e) {
             return -1;
@@ -114,19 +122,29 @@ public final class PacketProtection {
         }
     }
 
-    /** (space, path, packet number big-endian, 0, 0): the space is 0 for DATA and PING, 1 for ACK, 2 for CLOSE. */
-    private byte[] nonce(final ByteBuffer buffer, final int offset) {
-        final byte type = PacketFlyweight.type(buffer, offset);
-        iv[0] = (byte) (type == PacketFlyweight.TYPE_ACK ? 1 : type == PacketFlyweight.TYPE_CLOSE ? 2 : 0);
-        iv[1] = (byte) PacketFlyweight.pathId(buffer, offset);
-        final long pn = PacketFlyweight.packetNumber(buffer, offset);
-        for (int i = 0; i < 8; i++) {
-            iv[2 + i] = (byte) (pn >>> (56 - 8 * i));
+    private byte[] output(final int length) {
+        if (output.length < length) {
+            output = new byte[Math.max(length, 2 * output.length)];
         }
-        return iv;
+        return output;
     }
 
-    private static ByteBuffer slice(final ByteBuffer buffer, final int from, final int length) {
-        return buffer.duplicate().limit(from + length).position(from);
+    private byte[] scratch(final int length) {
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+        }
+        return scratch;
+    }
+
+    /** (space, path, packet number big-endian, 0, 0): the space is 0 for DATA and PING, 1 for ACK, 2 for CLOSE. */
+    private byte[] nonce(final byte[] packet) {
+        final byte type = packet[PacketFlyweight.TYPE_OFFSET];
+        iv[0] = (byte) (type == PacketFlyweight.TYPE_ACK ? 1 : type == PacketFlyweight.TYPE_CLOSE ? 2 : 0);
+        iv[1] = packet[PacketFlyweight.PATH_OFFSET];
+        // The packet number is little-endian on the wire; the nonce holds it big-endian.
+        for (int i = 0; i < 8; i++) {
+            iv[2 + i] = packet[PacketFlyweight.PACKET_NUMBER_OFFSET + 7 - i];
+        }
+        return iv;
     }
 }
