@@ -154,6 +154,22 @@ public final class TransportFabric implements Fabric {
     }
 
     /**
+     * Where rank 0 hosts the store: MASTER_ADDR's own interface when it is one of this host's
+     * addresses (so MASTER_ADDR=127.0.0.1 keeps it on loopback), else every interface.
+     */
+    static InetSocketAddress storeBind(final InetSocketAddress master) {
+        final java.net.InetAddress a = master.getAddress();
+        try {
+            if (a != null && (a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null)) {
+                return new InetSocketAddress(a, master.getPort());
+            }
+        } catch (final java.net.SocketException e) {
+            // fall through: every interface
+        }
+        return new InetSocketAddress(master.getPort());
+    }
+
+    /**
      * Joins a job of one rank per process: rank 0 hosts the rendezvous store on the master port,
      * every rank publishes its transport address(es) there, waits for everyone's, connects to the
      * ranks above it and waits until every pair has a session, all within
@@ -172,9 +188,9 @@ public final class TransportFabric implements Fabric {
         TransportFabric fabric = null;
         try {
             if (rank == 0) {
-                server = StoreServer.start(new InetSocketAddress(launch.master().getPort()));
+                server = StoreServer.start(storeBind(launch.master()), config.key());
             }
-            client = StoreClient.connect(launch.master(), timeoutNs);
+            client = StoreClient.connect(launch.master(), timeoutNs, config.key());
             final String bindHost = config.bindHost() != null ? config.bindHost() : client.localAddress().getHostAddress();
             fabric = new TransportFabric(rank, size, config, bindHost);
             fabric.store = client;

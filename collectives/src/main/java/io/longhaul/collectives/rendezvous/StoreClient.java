@@ -41,6 +41,49 @@ public final class StoreClient implements AutoCloseable {
      * @throws RendezvousException naming the address and the last error when no connection succeeded in time.
      */
     public static StoreClient connect(final InetSocketAddress server, final long timeoutNs) {
+        return connect(server, timeoutNs, null);
+    }
+
+    /**
+     * Connects as {@link #connect(InetSocketAddress, long)} does, then, with a job key, proves it to
+     * the store and checks the store's proof (a store without the key is refused).
+     */
+    public static StoreClient connect(final InetSocketAddress server, final long timeoutNs, final io.longhaul.transport.security.JobKey key) {
+        final StoreClient c = connectOnly(server, timeoutNs);
+        if (key != null) {
+            try {
+                c.authenticate(key);
+            } catch (final RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
+    }
+
+    private void authenticate(final io.longhaul.transport.security.JobKey key) {
+        final java.util.HexFormat hex = java.util.HexFormat.of();
+        final byte[] mine = new byte[StoreProtocol.NONCE_BYTES];
+        new java.security.SecureRandom().nextBytes(mine);
+        final String answer = request(StoreProtocol.OP_AUTH, "", hex.formatHex(mine), 0, 0);
+        final byte[] reply;
+        try {
+            reply = hex.parseHex(answer == null ? "" : answer);
+        } catch (final IllegalArgumentException e) {
+            throw new RendezvousException("rendezvous store at " + hostPort(server) + " answered authentication with garbage");
+        }
+        final byte[] theirs = java.util.Arrays.copyOf(reply, Math.min(reply.length, StoreProtocol.NONCE_BYTES));
+        final byte[] proof = reply.length > StoreProtocol.NONCE_BYTES ? java.util.Arrays.copyOfRange(reply, StoreProtocol.NONCE_BYTES, reply.length)
+            : new byte[0];
+        if (theirs.length != StoreProtocol.NONCE_BYTES
+            || !java.security.MessageDigest.isEqual(proof, StoreProtocol.proof(key, "server", mine, theirs))) {
+            throw new RendezvousException("the rendezvous store at " + hostPort(server) + " does not hold this job's key (is MASTER_ADDR "
+                + "another job's rank 0?)");
+        }
+        request(StoreProtocol.OP_PROVE, "", hex.formatHex(StoreProtocol.proof(key, "client", mine, theirs)), 0, 0);
+    }
+
+    private static StoreClient connectOnly(final InetSocketAddress server, final long timeoutNs) {
         final long deadline = System.nanoTime() + timeoutNs;
         IOException last = null;
         do {

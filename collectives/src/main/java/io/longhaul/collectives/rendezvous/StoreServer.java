@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  * The rendezvous key-value store rank 0 hosts: {@code set}, {@code get} that waits for the key to
  * appear (up to a timeout the client gives), and {@code add} on a counter (for barriers). Keys and
  * values are UTF-8 strings (keys up to {@value StoreProtocol#MAX_KEY_BYTES} bytes, values up to
- * 1 MiB). Values live as long as the server; there is no delete.
+ * 64 KiB, 16 MiB in all). Values live as long as the server; there is no delete, and a key once set
+ * keeps its value: a second SET with another value is refused (two ranks claiming one rank's key).
+ * At most {@value StoreProtocol#MAX_CONNECTIONS} connections at once. With a job key, a connection
+ * must authenticate (see {@link StoreProtocol}) before anything else.
  *
  * <p>One Netty event loop (NIO) serves every client, so the map and the waiting gets need no lock.
  * A malformed request gets an error response and its connection is closed.
@@ -44,11 +47,18 @@ public final class StoreServer implements AutoCloseable {
     private final Map<String, String> values = new HashMap<>();
     /** Loop only: gets waiting for their key. */
     private final Map<String, List<Waiter>> waiters = new HashMap<>();
+    /** Null: every client is served (unauthenticated). */
+    private final io.longhaul.transport.security.JobKey key;
+    /** Loop only. */
+    private long storedBytes;
+    private int connections;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
 
     private record Waiter(ChannelHandlerContext ctx, ScheduledFuture<?> timeout) {
     }
 
-    private StoreServer(final InetSocketAddress bind) {
+    private StoreServer(final InetSocketAddress bind, final io.longhaul.transport.security.JobKey key) {
+        this.key = key;
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longhaul-store", true), NioIoHandler.newFactory());
         try {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -57,6 +67,14 @@ public final class StoreServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(final SocketChannel ch) {
+                        if (connections >= StoreProtocol.MAX_CONNECTIONS) {
+                            LOG.log(System.Logger.Level.WARNING, "rendezvous store: refused " + ch.remoteAddress() + ": "
+                                + StoreProtocol.MAX_CONNECTIONS + " connections already open");
+                            ch.close();
+                            return;
+                        }
+                        connections++;
+                        ch.closeFuture().addListener(f -> connections--);
                         ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(StoreProtocol.MAX_FRAME_BYTES, 0, 4, 0, 4),
                             new LengthFieldPrepender(4), new Handler());
                     }
@@ -81,7 +99,16 @@ public final class StoreServer implements AutoCloseable {
      * @throws RendezvousException if the address cannot be bound.
      */
     public static StoreServer start(final InetSocketAddress bind) {
-        return new StoreServer(bind);
+        return new StoreServer(bind, null);
+    }
+
+    /**
+     * Starts a store that serves only clients holding {@code key} (null: anyone).
+     *
+     * @throws RendezvousException if the address cannot be bound.
+     */
+    public static StoreServer start(final InetSocketAddress bind, final io.longhaul.transport.security.JobKey key) {
+        return new StoreServer(bind, key);
     }
 
     /** @return the address the store listens on (with the actual port). */
@@ -103,6 +130,10 @@ public final class StoreServer implements AutoCloseable {
     }
 
     private final class Handler extends SimpleChannelInboundHandler<ByteBuf> {
+        private boolean authenticated = key == null;
+        private byte[] clientNonce;
+        private byte[] serverNonce;
+
         @Override
         protected void channelRead0(final ChannelHandlerContext ctx, final ByteBuf in) {
             final int op;
@@ -127,10 +158,20 @@ public final class StoreServer implements AutoCloseable {
                 ctx.close();
                 return;
             }
+            if (op == StoreProtocol.OP_AUTH || op == StoreProtocol.OP_PROVE) {
+                authenticate(ctx, op, value);
+                return;
+            }
+            if (!authenticated) {
+                respond(ctx, StoreProtocol.STATUS_ERROR, "this rendezvous store serves only the job's ranks: give this rank the "
+                    + "job key (--key-file FILE or LONGHAUL_KEY)");
+                ctx.close();
+                return;
+            }
             switch (op) {
                 case StoreProtocol.OP_SET:
-                    put(key, value);
-                    respond(ctx, StoreProtocol.STATUS_OK, null);
+                    final String refused = put(key, value);
+                    respond(ctx, refused == null ? StoreProtocol.STATUS_OK : StoreProtocol.STATUS_ERROR, refused);
                     break;
                 case StoreProtocol.OP_GET:
                     get(ctx, key, arg);
@@ -145,7 +186,60 @@ public final class StoreServer implements AutoCloseable {
             }
         }
 
-        private void put(final String key, final String value) {
+        /** Mutual authentication: AUTH (client nonce) answered with (server nonce, proof), then PROVE (client proof). */
+        private void authenticate(final ChannelHandlerContext ctx, final int op, final String value) {
+            final java.util.HexFormat hex = java.util.HexFormat.of();
+            try {
+                if (key == null) {
+                    respond(ctx, StoreProtocol.STATUS_ERROR, "this rendezvous store has no job key, but this rank has one: give rank 0 "
+                        + "the same key");
+                    ctx.close();
+                } else if (op == StoreProtocol.OP_AUTH && clientNonce == null) {
+                    clientNonce = hex.parseHex(value);
+                    if (clientNonce.length != StoreProtocol.NONCE_BYTES) {
+                        throw new IllegalArgumentException("a nonce is " + StoreProtocol.NONCE_BYTES + " bytes");
+                    }
+                    serverNonce = new byte[StoreProtocol.NONCE_BYTES];
+                    random.nextBytes(serverNonce);
+                    respond(ctx, StoreProtocol.STATUS_OK, hex.formatHex(serverNonce)
+                        + hex.formatHex(StoreProtocol.proof(key, "server", clientNonce, serverNonce)));
+                } else if (op == StoreProtocol.OP_PROVE && serverNonce != null && !authenticated) {
+                    if (java.security.MessageDigest.isEqual(hex.parseHex(value), StoreProtocol.proof(key, "client", clientNonce, serverNonce))) {
+                        authenticated = true;
+                        respond(ctx, StoreProtocol.STATUS_OK, null);
+                    } else {
+                        LOG.log(System.Logger.Level.WARNING, "rendezvous store: " + ctx.channel().remoteAddress() + " does not hold the job key");
+                        respond(ctx, StoreProtocol.STATUS_ERROR, "this rank does not hold the job's key");
+                        ctx.close();
+                    }
+                } else {
+                    throw new IllegalArgumentException("authentication out of order");
+                }
+            } catch (final IllegalArgumentException e) {
+                respond(ctx, StoreProtocol.STATUS_ERROR, "malformed authentication: " + e.getMessage());
+                ctx.close();
+            }
+        }
+
+        /** @return null if stored, else why not. */
+        private String put(final String key, final String value) {
+            final String old = values.get(key);
+            if (old != null && !old.equals(value)) {
+                LOG.log(System.Logger.Level.WARNING, "rendezvous store: refused to overwrite '" + key + "'");
+                return "'" + key + "' is already set to another value (two ranks with the same RANK?); a key is set once";
+            }
+            if (old == null) {
+                final long bytes = 2L * (key.length() + value.length());
+                if (storedBytes + bytes > StoreProtocol.MAX_STORED_BYTES) {
+                    return "the store is full (" + (StoreProtocol.MAX_STORED_BYTES >> 20) + " MiB)";
+                }
+                storedBytes += bytes;
+            }
+            replace(key, value);
+            return null;
+        }
+
+        private void replace(final String key, final String value) {
             values.put(key, value);
             final List<Waiter> waiting = waiters.remove(key);
             if (waiting != null) {
@@ -189,7 +283,10 @@ public final class StoreServer implements AutoCloseable {
                 }
             }
             final String next = Long.toString(current + delta);
-            put(key, next);
+            if (old == null) {
+                storedBytes += 2L * (key.length() + next.length());
+            }
+            replace(key, next);
             respond(ctx, StoreProtocol.STATUS_OK, next);
         }
 

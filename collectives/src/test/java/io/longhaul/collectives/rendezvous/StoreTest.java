@@ -30,8 +30,8 @@ class StoreTest {
             assertThat(client.tryGet("rank/0")).isEqualTo("10.0.0.1:4000;10.0.0.1:4001");
             assertThat(client.tryGet("rank/1")).isNull();
             assertThat(client.get("rank/1", TimeUnit.MILLISECONDS.toNanos(50))).isNull();
-            client.set("rank/0", "überschrieben");
-            assertThat(client.tryGet("rank/0")).isEqualTo("überschrieben");
+            client.set("rank/2", "überall");
+            assertThat(client.tryGet("rank/2")).as("UTF-8 both ways").isEqualTo("überall");
         }
     }
 
@@ -111,5 +111,53 @@ class StoreTest {
         assertThatThrownBy(() -> StoreClient.connect(new InetSocketAddress("127.0.0.1", port), TimeUnit.MILLISECONDS.toNanos(300)))
             .isInstanceOf(RendezvousException.class)
             .hasMessageContaining("cannot reach the rendezvous store at 127.0.0.1:" + port + " (hosted by rank 0) within 0.3 s");
+    }
+
+    @Test
+    void shouldServeOnlyClientsWithTheJobKeyAndProveItselfToThem() {
+        final io.longhaul.transport.security.JobKey key = io.longhaul.transport.security.JobKey.random();
+        try (StoreServer server = StoreServer.start(new InetSocketAddress("127.0.0.1", 0), key);
+             StoreClient rank = StoreClient.connect(loopback(server), SECOND, key)) {
+            rank.set("rank/0", "10.0.0.1:4000");
+            try (StoreClient outsider = StoreClient.connect(loopback(server), SECOND)) {
+                assertThatThrownBy(() -> outsider.tryGet("rank/0")).isInstanceOf(RendezvousException.class)
+                    .hasMessageContaining("serves only the job's ranks: give this rank the job key");
+            }
+            assertThatThrownBy(() -> StoreClient.connect(loopback(server), SECOND, io.longhaul.transport.security.JobKey.random()))
+                .isInstanceOf(RendezvousException.class).hasMessageContaining("does not hold this job's key");
+            assertThat(rank.tryGet("rank/0")).as("the job's rank is still served").isEqualTo("10.0.0.1:4000");
+        }
+        try (StoreServer open = StoreServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+            assertThatThrownBy(() -> StoreClient.connect(loopback(open), SECOND, key)).isInstanceOf(RendezvousException.class)
+                .hasMessageContaining("has no job key, but this rank has one");
+        }
+    }
+
+    @Test
+    void shouldRefuseToOverwriteARanksKeyAndToGrowWithoutBound() {
+        try (StoreServer server = StoreServer.start(new InetSocketAddress("127.0.0.1", 0));
+             StoreClient a = StoreClient.connect(loopback(server), SECOND);
+             StoreClient b = StoreClient.connect(loopback(server), SECOND)) {
+            a.set("rank/1", "10.0.0.2:4000");
+            a.set("rank/1", "10.0.0.2:4000");
+            assertThatThrownBy(() -> b.set("rank/1", "10.9.9.9:6666")).isInstanceOf(RendezvousException.class)
+                .hasMessageContaining("'rank/1' is already set to another value (two ranks with the same RANK?)");
+            assertThat(a.tryGet("rank/1")).isEqualTo("10.0.0.2:4000");
+            final String big = "x".repeat(60 << 10);
+            int stored = 0;
+            RendezvousException full = null;
+            for (int i = 0; i < 400 && full == null; i++) {
+                try {
+                    b.set("junk/" + i, big);
+                    stored++;
+                } catch (final RendezvousException e) {
+                    full = e;
+                }
+            }
+            assertThat(full).as("16 MiB in all").isNotNull().hasMessageContaining("the store is full (16 MiB)");
+            assertThat(stored).isBetween(120, 140);
+            assertThatThrownBy(() -> a.set("huge", "y".repeat(65 << 10))).hasMessageContaining("too long");
+            assertThat(a.tryGet("rank/1")).isEqualTo("10.0.0.2:4000");
+        }
     }
 }

@@ -79,6 +79,25 @@ public final class JobKey {
         return HexFormat.of().formatHex(bytes);
     }
 
+    /**
+     * HMAC-SHA256, under a key derived from this one for {@code purpose} (HKDF), of the {@code parts}
+     * in order: a proof that the caller holds the job key, bound to what it covers.
+     */
+    public byte[] mac(final String purpose, final byte[]... parts) {
+        final byte[] k = Hkdf.expand(Hkdf.extract(new byte[0], bytes), purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8), 32);
+        int n = 0;
+        for (final byte[] p : parts) {
+            n += p.length;
+        }
+        final byte[] all = new byte[n];
+        int at = 0;
+        for (final byte[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return Hkdf.hmac(k, all);
+    }
+
     byte[] bytes() {
         return bytes;
     }
