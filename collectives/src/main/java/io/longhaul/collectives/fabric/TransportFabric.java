@@ -158,7 +158,8 @@ public final class TransportFabric implements Fabric {
      * addresses (so MASTER_ADDR=127.0.0.1 keeps it on loopback), else every interface.
      */
     static InetSocketAddress storeBind(final InetSocketAddress master) {
-        final java.net.InetAddress a = master.getAddress();
+        final InetSocketAddress resolved = master.isUnresolved() ? new InetSocketAddress(master.getHostString(), master.getPort()) : master;
+        final java.net.InetAddress a = resolved.getAddress();
         try {
             if (a != null && (a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null)) {
                 return new InetSocketAddress(a, master.getPort());
