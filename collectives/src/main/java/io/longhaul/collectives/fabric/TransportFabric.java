@@ -150,7 +150,7 @@ public final class TransportFabric implements Fabric {
             .congestionControl(config.congestionControl()).scheduler(config.scheduler()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
             .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true)
-            .key(config.key()).insecure(config.insecure());
+            .key(config.key()).insecure(config.insecure()).idleTimeoutNs(config.peerTimeoutNs());
     }
 
     /**

@@ -54,6 +54,9 @@ public final class TransportFabricConfig {
     private String scheduler = PathSchedulers.DEFAULT;
     private String bindHost;
     private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
+    /** Default peer timeout, in seconds. */
+    public static final int DEFAULT_PEER_TIMEOUT_S = 5;
+    private long peerTimeoutNs = TimeUnit.SECONDS.toNanos(DEFAULT_PEER_TIMEOUT_S);
     private int paths = 1;
     private long linkSeed = 1;
     private int maxPayloadBytes;
@@ -181,10 +184,6 @@ public final class TransportFabricConfig {
         return topology != null && topology.dcCount() > 1 && emulates();
     }
 
-    /**
-     * @return this
-     * @throws IllegalArgumentException naming the first bad field and the accepted range.
-     */
     /** The job key every rank's sessions are keyed with; null: generated for an in-process cluster, LONGHAUL_KEY for a launched job. */
     public JobKey key() {
         return key;
@@ -205,6 +204,24 @@ public final class TransportFabricConfig {
         return this;
     }
 
+    /** How long a peer may stay silent before its rank is declared failed (keep-alives go at a third of it). */
+    public long peerTimeoutNs() {
+        return peerTimeoutNs;
+    }
+
+    /**
+     * A rank that sends nothing for this long (killed, stopped, cut off) fails every collective
+     * with it, naming it; default {@value #DEFAULT_PEER_TIMEOUT_S} s, 100 ms to 1 h.
+     */
+    public TransportFabricConfig peerTimeoutNs(final long value) {
+        peerTimeoutNs = value;
+        return this;
+    }
+
+    /**
+     * @return this
+     * @throws IllegalArgumentException naming the first bad field and the accepted range.
+     */
     public TransportFabricConfig validate() {
         try {
             if (isFabric()) {
@@ -229,6 +246,10 @@ public final class TransportFabricConfig {
             throw new IllegalArgumentException("connectTimeoutNs " + connectTimeoutNs + " is out of range; accepted: [1000000, "
                 + TransportContext.MAX_TIMEOUT_NS + "]");
         }
+        if (peerTimeoutNs < TimeUnit.MILLISECONDS.toNanos(100) || peerTimeoutNs > TransportContext.MAX_TIMEOUT_NS) {
+            throw new IllegalArgumentException("peerTimeoutNs " + peerTimeoutNs + " is out of range; accepted: [100000000, "
+                + TransportContext.MAX_TIMEOUT_NS + "]");
+        }
         if (maxPayloadBytes != 0 && (maxPayloadBytes < 64 || maxPayloadBytes > CoreConfig.MAX_PAYLOAD_BYTES_LIMIT)) {
             throw new IllegalArgumentException("maxPayloadBytes " + maxPayloadBytes + " is out of range; accepted: 0 (default) or [64, "
                 + CoreConfig.MAX_PAYLOAD_BYTES_LIMIT + "]");
@@ -242,7 +263,7 @@ public final class TransportFabricConfig {
     public TransportFabricConfig copy() {
         return new TransportFabricConfig().topology(topology).link(link).congestionControl(congestionControl).scheduler(scheduler)
             .bindHost(bindHost).connectTimeoutNs(connectTimeoutNs).paths(paths).linkSeed(linkSeed).maxPayloadBytes(maxPayloadBytes)
-            .key(key).insecure(insecure);
+            .key(key).insecure(insecure).peerTimeoutNs(peerTimeoutNs);
     }
 
     @Override

@@ -132,6 +132,32 @@ class TransportFabricTest {
     }
 
     @Test
+    void shouldFailBothSidesOfAPartitionWithinThePeerTimeoutNamingThePeer() throws Exception {
+        // Two DCs of one rank; the only link between them fails for good 1 s after each transport starts,
+        // mid-way through a 16 MiB all-reduce at 20 Mbit/s: nothing arrives from then on, no CLOSE either.
+        final TransportFabricConfig config = new TransportFabricConfig().topology(Topology.parse("2x1"))
+            .link("ecmp=1,delay=1ms,rate=20mbit,fail=0@1s").peerTimeoutNs(TimeUnit.SECONDS.toNanos(1));
+        try (TransportCluster cluster = TransportCluster.open(2, config)) {
+            final List<Communicator> comms = communicators(cluster, new CommunicatorConfig().algorithm(Algorithm.RING)
+                .timeoutNs(TimeUnit.SECONDS.toNanos(60)));
+            final int count = 4 << 20;
+            final List<CompletableFuture<Void>> ops = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                ops.add(comms.get(r).allReduceAsync(ByteBuffer.allocateDirect(count * 4), count, DataType.FLOAT32, ReduceOp.SUM));
+            }
+            final long t0 = System.nanoTime();
+            for (int r = 0; r < 2; r++) {
+                final int peer = 1 - r;
+                assertThatThrownBy(() -> ops.get(peer == 1 ? 0 : 1).get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(CollectiveException.class).hasMessageContaining("rank " + peer)
+                    .hasMessageContaining("nothing received from the peer");
+            }
+            assertThat(System.nanoTime() - t0).as("the peer timeout, not the 60 s operation timeout or a 30 s idle timeout")
+                .isLessThan(TimeUnit.SECONDS.toNanos(20));
+        }
+    }
+
+    @Test
     void shouldNameTheRanksThatNeverRegistered() throws Exception {
         final int port = freePort();
         final InetSocketAddress master = InetSocketAddress.createUnresolved("127.0.0.1", port);

@@ -161,6 +161,11 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         description = "Time for the rendezvous and for connecting every pair, each (default ${DEFAULT-VALUE}), e.g. --connect-timeout 2m.")
     String connectTimeout;
 
+    @Option(names = "--peer-timeout", paramLabel = "TIME", defaultValue = "5s", order = 27,
+        description = "A rank silent this long (killed, stopped, cut off) fails the job, named by every survivor; keep-alives go "
+            + "at a third of it (default ${DEFAULT-VALUE}, 100ms to 1h), e.g. --peer-timeout 15s.")
+    String peerTimeout;
+
     @Option(names = "--chunk", paramLabel = "SIZE", defaultValue = "1M", order = 28,
         description = "Largest message a schedule sends (default ${DEFAULT-VALUE}), e.g. --chunk 4M.")
     String chunk;
@@ -258,6 +263,10 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             }
             final long timeoutNs = durationFlag("--timeout", timeout);
             final long connectNs = durationFlag("--connect-timeout", connectTimeout);
+            final long peerNs = durationFlag("--peer-timeout", peerTimeout);
+            if (peerNs < TimeUnit.MILLISECONDS.toNanos(100) || peerNs > TimeUnit.HOURS.toNanos(1)) {
+                throw bad("--peer-timeout " + peerTimeout + " is out of range; accepted: 100ms to 1h");
+            }
             final long chunkBytes = sizeFlag("--chunk", chunk);
             if (chunkBytes < 8 || chunkBytes > 1L << 30) {
                 throw bad("--chunk " + chunk + " is out of range; accepted: 8 B to 1 GiB");
@@ -340,7 +349,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             final JobKey key = keys.resolve(spec.commandLine(), ranks != null, false);
             final TransportFabricConfig fabric = new TransportFabricConfig().key(key).insecure(keys.insecure).topology(topo).link(link)
                 .congestionControl(cc).scheduler(scheduler)
-                .bindHost(bind).connectTimeoutNs(connectNs).paths(paths).linkSeed(seed);
+                .bindHost(bind).connectTimeoutNs(connectNs).peerTimeoutNs(peerNs).paths(paths).linkSeed(seed);
             return new Settings(options, comm, fabric, topo);
         } catch (final CommandLine.ParameterException x) {
             throw x;

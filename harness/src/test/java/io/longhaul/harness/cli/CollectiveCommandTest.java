@@ -161,6 +161,8 @@ class CollectiveCommandTest {
             {"-c 2", "-c 2 is out of range; accepted: 0 or 1"},
             {"-b 2M -e 1M", "is invalid; accepted: 0 <= b <= e"},
             {"--timeout 0s", "--timeout 0s is out of range"},
+            {"--peer-timeout 50ms", "--peer-timeout 50ms is out of range; accepted: 100ms to 1h"},
+            {"--ranks 2 --insecure --key-file job.key", "--insecure and --key-file exclude each other"},
             {"--bind 10.0.0.1:9000", "--bind '10.0.0.1:9000' takes an address without a port"},
             {"--no-such-flag", "Unknown option: '--no-such-flag'"},
             {"--mode fast", "--mode: unknown mode 'fast'; accepted: reliable, bounded"},
@@ -196,7 +198,7 @@ class CollectiveCommandTest {
         for (final String flag : new String[] {"--minbytes", "--maxbytes", "--stepfactor", "--stepbytes", "--iters", "--warmup_iters",
             "--check", "--datatype", "--op", "--algo", "--ranks", "--topology", "--link", "--cc", "--bind", "--timeout",
             "--connect-timeout", "--chunk", "--paths", "--seed", "--json", "--rank", "--world-size", "--master", "--mode", "--deadline",
-            "--bounded", "--hadamard"}) {
+            "--bounded", "--hadamard", "--peer-timeout", "--key-file", "--insecure"}) {
             assertThat(o.out()).as(flag).contains(flag);
         }
         assertThat(o.out()).contains("longhaul allreduce --topology 2x2 --link delay=5ms,rate=1gbit,loss=0.1% --algo hier")
