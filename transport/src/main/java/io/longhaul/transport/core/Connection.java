@@ -69,6 +69,8 @@ public final class Connection {
     private byte[] peerNonce;
     /** Seals and opens every packet after the handshake; null without a key or before the handshake. */
     private PacketProtection protection;
+    /** Where an incoming session's INIT came from (its endpoint counts sessions per source); null for a client. */
+    Object incomingSource;
     /** CLOSE packets sent: their packet numbers (each sealed CLOSE needs its own nonce). */
     private long closesSent;
     private long peerIdleTimeoutNs;

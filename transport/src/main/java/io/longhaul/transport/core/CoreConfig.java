@@ -38,6 +38,8 @@ public final class CoreConfig {
     private long connectionIdSeed = 0x5DEECE66DL;
     private boolean secureConnectionIds;
     private JobKey key;
+    private int maxIncomingConnections = 1024;
+    private int maxIncomingPerSource = 64;
 
     public int maxPayloadBytes() {
         return maxPayloadBytes;
@@ -248,6 +250,26 @@ public final class CoreConfig {
         return this;
     }
 
+    public int maxIncomingConnections() {
+        return maxIncomingConnections;
+    }
+
+    /** Sessions peers may open to this endpoint at once; an INIT beyond it is dropped as {@code CONNECTION_LIMIT}. */
+    public CoreConfig maxIncomingConnections(final int value) {
+        maxIncomingConnections = value;
+        return this;
+    }
+
+    public int maxIncomingPerSource() {
+        return maxIncomingPerSource;
+    }
+
+    /** Sessions one source address (host, any port) may open to this endpoint at once. */
+    public CoreConfig maxIncomingPerSource(final int value) {
+        maxIncomingPerSource = value;
+        return this;
+    }
+
     /** The job key sessions are keyed with, or null: unauthenticated (every packet carries a CRC32C only). */
     public JobKey key() {
         return key;
@@ -306,6 +328,8 @@ public final class CoreConfig {
         c.connectionIdSeed = connectionIdSeed;
         c.secureConnectionIds = secureConnectionIds;
         c.key = key;
+        c.maxIncomingConnections = maxIncomingConnections;
+        c.maxIncomingPerSource = maxIncomingPerSource;
         return c;
     }
 
@@ -317,6 +341,8 @@ public final class CoreConfig {
      */
     public CoreConfig validate() {
         range("maxPayloadBytes", maxPayloadBytes, 64, MAX_PAYLOAD_BYTES_LIMIT);
+        range("maxIncomingConnections", maxIncomingConnections, 1, 1 << 20);
+        range("maxIncomingPerSource", maxIncomingPerSource, 1, 1 << 20);
         range("receiveWindowBytes", receiveWindowBytes, 64L << 10, 1L << 40);
         range("maxMessageBytes", maxMessageBytes, 1, DataFlyweight.MAX_MESSAGE_LENGTH);
         range("initialRttNs", initialRttNs, 1_000, 60_000_000_000L);

@@ -23,7 +23,9 @@ public enum DropReason {
     /** Unsealed at an endpoint with a key (or sealed at one without): an outsider, or a peer with the other setting. */
     UNAUTHENTICATED,
     /** Its tag did not verify: forged, corrupted, or sealed with another key. */
-    BAD_TAG;
+    BAD_TAG,
+    /** An INIT beyond the endpoint's limit of incoming sessions, in all or from its source address. */
+    CONNECTION_LIMIT;
 
     private static final DropReason[] VALUES = values();
 

@@ -32,6 +32,8 @@ public final class Endpoint {
     private final ConnectionHandler handler;
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> byPeerId = new Long2ObjectHashMap<>();
+    /** Incoming sessions per source host. */
+    private final java.util.Map<Object, Integer> incomingFrom = new java.util.HashMap<>();
     private final RandomGenerator ids;
     private final CRC32C crc = new CRC32C();
     /** Null without a job key. */
@@ -95,6 +97,11 @@ public final class Endpoint {
             pathAddresses.length, nowNs);
         connections.put(c.localId(), c);
         return c;
+    }
+
+    /** The host part of a peer's address: what per-source limits count. */
+    private static Object sourceHost(final Object from) {
+        return from instanceof HostAddress h ? h.host() : from;
     }
 
     /** @return a fresh handshake nonce, from the same generator as the connection ids. */
@@ -192,9 +199,15 @@ public final class Endpoint {
         if (!acceptIncoming) {
             return DropReason.UNKNOWN_CONNECTION.ordinal();
         }
+        final Object source = sourceHost(from);
+        if (byPeerId.size() >= config.maxIncomingConnections() || incomingFrom.getOrDefault(source, 0) >= config.maxIncomingPerSource()) {
+            return DropReason.CONNECTION_LIMIT.ordinal();
+        }
+        incomingFrom.merge(source, 1, Integer::sum);
         final Connection c = new Connection(this, config, handler, newId(), false, null,
             HandshakeFlyweight.pathCount(in, offset), nowNs);
         c.onAcceptedInit(nowNs, in, offset, from);
+        c.incomingSource = source;
         connections.put(c.localId(), c);
         byPeerId.put(peer, c);
         handler.onEstablished(c);
@@ -221,6 +234,7 @@ public final class Endpoint {
                 connections.remove(c.localId());
                 if (!c.isClient()) {
                     byPeerId.remove(c.peerId());
+                    incomingFrom.computeIfPresent(c.incomingSource, (k, n) -> n > 1 ? n - 1 : null);
                 }
             }
             closed.clear();

@@ -22,6 +22,7 @@ final class Path {
     final int id;
     Object remoteAddress;
     final SentPacketTracker<SendMessage> sent;
+    static final int INITIAL_TRACKED_PACKETS = 64;
     final ReceivedPacketTracker received = new ReceivedPacketTracker(4 * AckFlyweight.MAX_RANGES);
     final RttEstimator rtt;
     /** Replaced by a fresh controller when a failed path is reinstated (its old state describes a dead link). */
@@ -69,7 +70,9 @@ final class Path {
         this.remoteAddress = remoteAddress;
         this.cc = cc;
         this.rtt = new RttEstimator(initialRttNs);
-        this.sent = new SentPacketTracker<>(Math.min(1 << 12, maxPacketsInFlight), maxPacketsInFlight);
+        // Sized by use: 64 entries (a few KB) to start, doubling as the window grows, so a session
+        // that never sends (a flood of INITs, an idle path) costs little.
+        this.sent = new SentPacketTracker<>(Math.min(INITIAL_TRACKED_PACKETS, maxPacketsInFlight), maxPacketsInFlight);
     }
 
     /** @return whether the path has a peer address (it may still be failed). */

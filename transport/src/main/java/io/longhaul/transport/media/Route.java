@@ -9,13 +9,18 @@ import java.util.Objects;
  * {@link io.longhaul.transport.core.DatagramSink#send}; making it carry the local channel lets one
  * endpoint run paths over several local sockets (distinct source ports) without a lookup.
  */
-final class Route {
+final class Route implements io.longhaul.transport.core.HostAddress {
     final UdpPort port;
     final InetSocketAddress remote;
 
     Route(final UdpPort port, final InetSocketAddress remote) {
         this.port = port;
         this.remote = remote;
+    }
+
+    @Override
+    public Object host() {
+        return remote.getAddress() != null ? remote.getAddress() : remote.getHostString();
     }
 
     @Override

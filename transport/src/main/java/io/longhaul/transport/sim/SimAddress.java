@@ -7,7 +7,13 @@ package io.longhaul.transport.sim;
  * @param node node index in its {@link SimNetwork}.
  * @param path path id (a simulated "port").
  */
-public record SimAddress(int node, int path) {
+public record SimAddress(int node, int path) implements io.longhaul.transport.core.HostAddress {
+    /** @return the node: its paths are one host. */
+    @Override
+    public Object host() {
+        return node;
+    }
+
     @Override
     public String toString() {
         return "sim:" + node + "/" + path;

@@ -9,7 +9,13 @@ package io.longhaul.transport.sim;
  * @param localPort the sending node's port for this path (a plain {@link SimAddress} path is sent
  *                  from the port equal to its path id).
  */
-public record SimRoute(SimAddress remote, int localPort) {
+public record SimRoute(SimAddress remote, int localPort) implements io.longhaul.transport.core.HostAddress {
+    /** @return the remote node. */
+    @Override
+    public Object host() {
+        return remote.node();
+    }
+
     @Override
     public String toString() {
         return remote + " from port " + localPort;

@@ -1,6 +1,7 @@
 package io.longhaul.transport.core;
 
 import io.longhaul.transport.protocol.Bytes;
+import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
 import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.sim.LinkSpec;
@@ -160,6 +161,43 @@ class SessionSecurityTest {
         assertThat(noKey.t.connection.state()).isEqualTo(ConnectionState.CLOSED);
         assertThat(noKey.t.server.endpoint().dropped(DropReason.UNAUTHENTICATED)).isPositive();
         assertThat(noKey.t.server.endpoint().connections()).isEmpty();
+    }
+
+    /** A well-formed, unkeyed 16-path INIT from {@code sourceId}: what anyone can send without sniffing anything. */
+    private static ByteBuffer init(final long sourceId) {
+        final ByteBuffer b = ByteBuffer.allocate(HandshakeFlyweight.LENGTH);
+        PacketFlyweight.writeHeader(b, 0, PacketFlyweight.TYPE_HANDSHAKE_INIT, 0, 0, 0);
+        HandshakeFlyweight.write(b, 0, sourceId, 16, 1420, 1 << 20, 30_000, 1 << 20, new byte[HandshakeFlyweight.NONCE_LENGTH]);
+        PacketFlyweight.sealChecksum(b, 0, HandshakeFlyweight.LENGTH, new CRC32C());
+        return b;
+    }
+
+    @Test
+    void shouldBoundAnInitFloodAndStillServeTheJob() {
+        // Without a key, INITs open sessions: one source may hold 64 at a time, and the job's client still gets in.
+        final CoreConfig open = new CoreConfig().maxMessageBytes(4 << 20).receiveWindowBytes(16 << 20);
+        final SimTransfer t = new SimTransfer(SEED, open, LINK, LINK);
+        final SimAddress attacker = new SimAddress(t.client.index() + 7, 0);
+        final Endpoint server = t.server.endpoint();
+        for (int i = 1; i <= 5_000; i++) {
+            server.onDatagram(t.net.nowNs(), attacker, init(i));
+        }
+        assertThat(server.connections()).as("sessions held for the flood").hasSize(64);
+        assertThat(server.dropped(DropReason.CONNECTION_LIMIT)).isEqualTo(5_000 - 64);
+        final ByteBuffer data = payload(0, 1 << 20);
+        t.send(1, data.duplicate());
+        assertThat(t.runUntilCompleted(1, 10 * S)).as(t.describe()).isTrue();
+        assertThat(t.serverEvents.received.get(t.serverEvents.received.size() - 1).data()).isEqualTo(data);
+
+        // With a key, not one.
+        final Attacked keyed = new Attacked(KEY, KEY);
+        for (int i = 1; i <= 5_000; i++) {
+            keyed.inject(keyed.t.server.endpoint(), init(i));
+        }
+        assertThat(keyed.t.server.endpoint().dropped(DropReason.UNAUTHENTICATED)).isEqualTo(5_000);
+        keyed.t.send(1, data.duplicate());
+        assertThat(keyed.t.runUntilCompleted(1, 10 * S)).as(keyed.t.describe()).isTrue();
+        assertThat(keyed.t.server.endpoint().connections()).hasSize(1);
     }
 
     private static int indexOf(final byte[] haystack, final byte[] needle) {
