@@ -71,6 +71,15 @@ public final class Connection {
     private PacketProtection protection;
     /** Where an incoming session's INIT came from (its endpoint counts sessions per source); null for a client. */
     Object incomingSource;
+    /**
+     * Whether the peer's address is known to be its own: always for a client; for a server once
+     * anything but an INIT came from the peer. Until then it sends at most
+     * {@value #AMPLIFICATION_LIMIT} times the bytes the INITs brought ({@link #unvalidatedBudget}),
+     * so a spoofed INIT cannot turn this endpoint into an amplifier.
+     */
+    private boolean peerValidated;
+    private long unvalidatedBudget;
+    static final int AMPLIFICATION_LIMIT = 3;
     /** CLOSE packets sent: their packet numbers (each sealed CLOSE needs its own nonce). */
     private long closesSent;
     private long peerIdleTimeoutNs;
@@ -146,6 +155,7 @@ public final class Connection {
         this.state = client ? ConnectionState.CONNECTING : ConnectionState.ESTABLISHED;
         this.chunkSize = config.maxChunkBytes();
         this.localNonce = endpoint.newNonce();
+        this.peerValidated = client;
         this.peerIdleTimeoutNs = config.idleTimeoutNs();
         this.paths = new Path[pathCount];
         final int datagram = config.maxDatagramBytes();
@@ -297,7 +307,8 @@ public final class Connection {
     // ------------------------------------------------------------------ incoming
 
     /** A new peer's INIT (validated by the endpoint): take its parameters, answer with an ACCEPT. */
-    void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final Object from) {
+    void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final int length, final Object from) {
+        unvalidatedBudget += (long) AMPLIFICATION_LIMIT * length;
         applyPeerParameters(in, offset);
         peerNonce = HandshakeFlyweight.nonce(in, offset);
         if (config.key() != null) {
@@ -312,8 +323,11 @@ public final class Connection {
      * A repeated INIT from the same peer: the ACCEPT was lost, send it again, to the address the
      * first INIT came from (a copy of the INIT replayed from elsewhere must not move the path).
      */
-    void onRepeatedInit(final long nowNs, final Object from) {
+    void onRepeatedInit(final long nowNs, final int length, final Object from) {
         if (state == ConnectionState.ESTABLISHED) {
+            if (!peerValidated) {
+                unvalidatedBudget += (long) AMPLIFICATION_LIMIT * length;
+            }
             acceptDue = true;
             lastReceiveNs = nowNs;
         }
@@ -375,6 +389,7 @@ public final class Connection {
                 break;
         }
         if (result < 0) {
+            peerValidated = true;
             final Path path = paths[pathId];
             path.packetsReceived++;
             path.bytesReceived += length;
@@ -789,8 +804,29 @@ public final class Connection {
         PacketFlyweight.writeHeader(out, 0, type, 0, destination, 0);
         HandshakeFlyweight.write(out, 0, localId, paths.length, config.maxPayloadBytes(), config.receiveWindowBytes(),
             (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000), config.maxMessageBytes(), localNonce);
-        endpoint.emitHandshake(sink, paths[0].remoteAddress, HandshakeFlyweight.LENGTH,
-            type == PacketFlyweight.TYPE_HANDSHAKE_ACCEPT ? peerNonce : null);
+        if (spendUnvalidated(HandshakeFlyweight.LENGTH + (config.key() == null ? 0 : HandshakeAuth.TAG_LENGTH))) {
+            endpoint.emitHandshake(sink, paths[0].remoteAddress, HandshakeFlyweight.LENGTH,
+                type == PacketFlyweight.TYPE_HANDSHAKE_ACCEPT ? peerNonce : null);
+        }
+    }
+
+    /** Sends the packet in the endpoint's buffer on {@code path}, sealed, unless the amplification limit forbids it. */
+    private void emit(final DatagramSink sink, final Path path, final int length) {
+        if (spendUnvalidated(length + (protection == null ? 0 : PacketProtection.TAG_LENGTH))) {
+            endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
+        }
+    }
+
+    /** @return whether {@code bytes} may go to the peer now: always once it is validated, else while the budget lasts. */
+    private boolean spendUnvalidated(final int bytes) {
+        if (peerValidated) {
+            return true;
+        }
+        if (bytes > unvalidatedBudget) {
+            return false;
+        }
+        unvalidatedBudget -= bytes;
+        return true;
     }
 
     private void sendClose(final long nowNs, final DatagramSink sink) {
@@ -801,7 +837,7 @@ public final class Connection {
             if (path.usable()) {
                 PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_CLOSE, path.id, peerId, closesSent++);
                 final int length = CloseFlyweight.write(out, 0, closeCode, closeReason);
-                endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
+                emit(sink, path, length);
             }
         }
     }
@@ -881,7 +917,7 @@ public final class Connection {
         final int ranges = path.received.drainRanges(rangeLo, rangeHi, AckFlyweight.MAX_RANGES);
         final int blockLength = AckFlyweight.writeBlock(out, AckFlyweight.BLOCKS_OFFSET, path.id, ackDelayUs, rangeLo, rangeHi, ranges);
         path.acksSent++;
-        endpoint.emit(sink, path.remoteAddress, path.id, AckFlyweight.BLOCKS_OFFSET + blockLength, protection);
+        emit(sink, path, AckFlyweight.BLOCKS_OFFSET + blockLength);
     }
 
     private long sendData(final long nowNs, final DatagramSink sink) {
@@ -1011,7 +1047,7 @@ public final class Connection {
         beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, m, chunk);
         onPacketSent(nowNs, path, length);
-        endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
+        emit(sink, path, length);
     }
 
     private void sendPing(final long nowNs, final Path path, final DatagramSink sink) {
@@ -1022,7 +1058,7 @@ public final class Connection {
         beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, null, -1);
         onPacketSent(nowNs, path, length);
-        endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
+        emit(sink, path, length);
     }
 
     /**

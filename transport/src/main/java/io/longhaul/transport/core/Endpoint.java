@@ -193,7 +193,7 @@ public final class Endpoint {
         final long peer = HandshakeFlyweight.sourceId(in, offset);
         final Connection existing = byPeerId.get(peer);
         if (existing != null) {
-            existing.onRepeatedInit(nowNs, from);
+            existing.onRepeatedInit(nowNs, length, from);
             return -1;
         }
         if (!acceptIncoming) {
@@ -206,7 +206,7 @@ public final class Endpoint {
         incomingFrom.merge(source, 1, Integer::sum);
         final Connection c = new Connection(this, config, handler, newId(), false, null,
             HandshakeFlyweight.pathCount(in, offset), nowNs);
-        c.onAcceptedInit(nowNs, in, offset, from);
+        c.onAcceptedInit(nowNs, in, offset, length, from);
         c.incomingSource = source;
         connections.put(c.localId(), c);
         byPeerId.put(peer, c);

@@ -6,6 +6,7 @@ import io.longhaul.transport.protocol.PacketFlyweight;
 import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.sim.LinkSpec;
 import io.longhaul.transport.sim.SimAddress;
+import io.longhaul.transport.sim.SimNetwork;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -198,6 +199,31 @@ class SessionSecurityTest {
         keyed.t.send(1, data.duplicate());
         assertThat(keyed.t.runUntilCompleted(1, 10 * S)).as(keyed.t.describe()).isTrue();
         assertThat(keyed.t.server.endpoint().connections()).hasSize(1);
+    }
+
+    @Test
+    void shouldSendAnUnvalidatedAddressAtMostThreeTimesWhatItsInitBrought() {
+        // One INIT with a victim's address as its source: the server answers the victim, never the sender.
+        final SimTransfer t = new SimTransfer(SEED, new CoreConfig(), LINK, LINK);
+        final SimNetwork.SimNode victim = t.net.addNode("victim", new CoreConfig(), t.clientEvents);
+        t.net.link(victim, t.server, 0, LINK, LINK);
+        final long[] toVictim = new long[1];
+        t.net.tap((now, from, to, datagram, fate) -> {
+            if (to.node() == victim.index()) {
+                toVictim[0] += datagram.remaining();
+            }
+        });
+        final ByteBuffer spoofed = init(0xBAD);
+        final int initBytes = spoofed.remaining();
+        t.server.endpoint().onDatagram(t.net.nowNs(), new SimAddress(victim.index(), 0), spoofed);
+        t.net.wake(t.server);
+        t.net.runFor(60 * S);
+        assertThat(toVictim[0]).as("bytes reflected to the victim in 60 s (an ACCEPT, keep-alives, a CLOSE were 7.75x)")
+            .isPositive().isLessThanOrEqualTo(3L * initBytes);
+        // The job's own session, validated by its first packets, is not held back.
+        final ByteBuffer data = payload(0, 1 << 20);
+        t.send(1, data.duplicate());
+        assertThat(t.runUntilCompleted(1, 10 * S)).as(t.describe()).isTrue();
     }
 
     private static int indexOf(final byte[] haystack, final byte[] needle) {
