@@ -415,6 +415,14 @@ test_launch() {
     expect_in ERR "launch: rank 1 failed (exit 7)" "launch stops the others when one fails"
     expect_not_in ERR "rank 0 failed" "stopped ranks are not reported as failed"
     if ((SECONDS - start < 30)); then pass; else fail "launch took $((SECONDS - start)) s to stop the other ranks"; fi
+
+    # Rank 2 is stopped (SIGSTOP); rank 0 notices and fails: launch names the stopped rank as the cause.
+    run env LONGHAUL_LAUNCH_GRACE=1 "$LONGHAUL" launch -n 3 -- bash -c \
+        'if [ "$RANK" = 2 ]; then kill -STOP $$; fi; if [ "$RANK" = 0 ]; then sleep 1; exit 4; fi; exec sleep 60'
+    expect_rc 1 "launch fails when a rank is stopped"
+    expect_in ERR "launch: rank 2 is stopped (state T: SIGSTOP or a debugger) while others failed" "launch sees the stopped rank"
+    expect_in ERR "launch: rank 0 failed (exit 4) after rank 2 stopped responding (stopped by a signal; killed)" \
+        "launch names the stopped rank, not only the survivor"
 }
 
 # ------------------------------------------------------------------ longhaul jar handling
