@@ -345,8 +345,8 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             }
             final CommunicatorConfig comm = new CommunicatorConfig().algorithm(algorithm).timeoutNs(timeoutNs).chunkBytes((int) chunkBytes)
                 .mode(m).deadlineNs(deadlineNs).boundedScope(scope).hadamard(hadamard).hadamardSeed(seed);
-            // In one process every rank shares a fresh key; a launched job's ranks need the same one (--key-file or LONGHAUL_KEY).
-            final JobKey key = keys.resolve(spec.commandLine(), ranks != null, false);
+            // A launched job's ranks need the same key (--key-file or LONGHAUL_KEY); in one process runLocal makes one if none is given.
+            final JobKey key = keys.resolve(spec.commandLine(), false, false);
             final TransportFabricConfig fabric = new TransportFabricConfig().key(key).insecure(keys.insecure).topology(topo).link(link)
                 .congestionControl(cc).scheduler(scheduler)
                 .bindHost(bind).connectTimeoutNs(connectNs).peerTimeoutNs(peerNs).paths(paths).linkSeed(seed);
@@ -432,6 +432,9 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
     }
 
     private int runLocal(final Settings s, final int n) throws Exception {
+        if (s.fabric().key() == null && !keys.insecure) {
+            s.fabric().key(keys.generated());
+        }
         try (TransportCluster cluster = TransportCluster.open(n, s.fabric())) {
             final List<Communicator> comms = new ArrayList<>();
             for (int r = 0; r < n; r++) {
@@ -574,6 +577,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             node.put("cc", s.fabric().congestionControl());
             node.put("scheduler", s.fabric().scheduler());
             node.put("paths", s.fabric().paths());
+            node.put("authenticated", s.fabric().key() != null);
             if (report != null) {
                 node.put("fabric", report.fabric());
                 node.set("links", SweepResults.mapper().valueToTree(report.links()));

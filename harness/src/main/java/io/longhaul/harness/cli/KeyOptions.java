@@ -51,8 +51,7 @@ final class KeyOptions {
             throw new CommandLine.ParameterException(cli, (keyFile != null ? "--key-file: " : "") + e.getMessage());
         }
         if (generate) {
-            source = "generated for this process";
-            return JobKey.random();
+            return generated();
         }
         if (required) {
             throw new CommandLine.ParameterException(cli, "both ends need the same job key: --key-file FILE (64 hex digits, e.g. "
@@ -60,6 +59,12 @@ final class KeyOptions {
         }
         source = "none (no --key-file or LONGHAUL_KEY)";
         return null;
+    }
+
+    /** @return a fresh key for ends that are all in this process, noted as the source. */
+    JobKey generated() {
+        source = "generated for this process";
+        return JobKey.random();
     }
 
     /** @return the line that says how sessions are protected. */

@@ -305,7 +305,7 @@ public final class Report {
                 .toList()) {
                 s.add(p.cc(), p.lossPercent(), p.goodputBps() / 1e6);
                 table.add(new String[] {p.label(), p.cc(), p.link(), fmt(p.lossPercent(), 3), fmt(p.goodputBps() / 1e6, 1),
-                    Long.toString(p.retransmittedPackets()), Long.toString(p.lostPackets())});
+                    Long.toString(p.retransmittedPackets()), Long.toString(p.lostPackets()), p.sessions()});
             }
         } else {
             source = "sweep";
@@ -315,7 +315,7 @@ public final class Report {
                 if (d(r.distanceKm()) == farKm && r.bytes() != null && r.bytes() == largest) {
                     s.add(r.cc() + " " + r.algorithm(), d(r.lossPercent()), d(r.busbwGbps()) * 8000);
                     table.add(new String[] {r.scenario(), r.cc() + " " + r.algorithm(), km(farKm) + " km", fmt(d(r.lossPercent()), 3),
-                        fmt(d(r.busbwGbps()) * 8000, 1), "", ""});
+                        fmt(d(r.busbwGbps()) * 8000, 1), "", "", sessionsOf(r)});
                 }
             }
         }
@@ -332,14 +332,23 @@ public final class Report {
         chart(h, Charts.line(title, "loss (%)", source.equals("perf") ? "goodput (Mbit/s)" : "bus bandwidth (Mbit/s)", s, false, false,
             List.of()), "goodput against loss");
         h.append("<details open><summary>Table: goodput</summary><table><tr><th>run</th><th class=\"l\">cc</th><th class=\"l\">link</th>")
-            .append("<th>loss %</th><th>Mbit/s</th><th>retransmitted</th><th>lost</th></tr>");
+            .append("<th>loss %</th><th>Mbit/s</th><th>retransmitted</th><th>lost</th><th class=\"l\">sessions</th></tr>");
         for (final String[] row : table) {
             h.append("<tr><td>").append(esc(row[0])).append("</td><td class=\"l\">").append(esc(row[1])).append("</td><td class=\"l\">")
                 .append(esc(row[2])).append("</td><td>").append(row[3]).append("</td><td>").append(row[4]).append("</td><td>").append(row[5])
-                .append("</td><td>").append(row[6]).append("</td></tr>");
+                .append("</td><td>").append(row[6]).append("</td><td class=\"l\">").append(esc(row[7])).append("</td></tr>");
         }
         h.append("</table></details>");
         close(h);
+    }
+
+    /** How a sweep row's sessions were protected, as far as its backend tells. */
+    private static String sessionsOf(final SweepRow r) {
+        return switch (r.backend() == null ? "" : r.backend()) {
+            case io.longhaul.harness.scenario.SimBackend.NAME -> "simulated";
+            case io.longhaul.harness.scenario.LoopbackBackend.NAME -> "sealed (in-process key)";
+            default -> "sealed with LONGHAUL_KEY, else NOT authenticated";
+        };
     }
 
     private static void rtt(final StringBuilder h, final ReportData data) {

@@ -157,6 +157,7 @@ public record ReportData(List<SweepRow> rows, List<PerfResult> perf, List<ModelC
         final JsonNode rtt = root.path("rtt_us");
         return new PerfResult(label, root.path("cc").asText("?"), link, loss, root.path("goodput_bps").asDouble(), root.path("bytes").asLong(),
             root.path("seconds").asDouble(), root.path("retransmitted_packets").asLong(), root.path("lost_packets").asLong(), whole(rtt, "min"),
-            whole(rtt, "p50"), whole(rtt, "p99"), whole(rtt, "max"));
+            whole(rtt, "p50"), whole(rtt, "p99"), whole(rtt, "max"),
+            root.path("authenticated").isBoolean() ? root.path("authenticated").asBoolean() : null);
     }
 }

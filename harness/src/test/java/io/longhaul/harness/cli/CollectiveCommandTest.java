@@ -71,6 +71,7 @@ class CollectiveCommandTest {
         assertThat(node.get("rows")).hasSize(3);
         assertThat(node.get("wrong").asLong()).isZero();
         assertThat(node.get("topology").asText()).isEqualTo("2x2");
+        assertThat(node.get("authenticated").asBoolean()).as("ranks in one process share a generated key").isTrue();
     }
 
     @Test

@@ -44,7 +44,8 @@ class ReportTest {
     private static void perfJson(final Path dir, final String name, final String cc, final String link, final long goodput) throws Exception {
         Files.writeString(dir.resolve(name + ".json"), "{\"mode\":\"local\",\"goodput_bps\":" + goodput + ",\"bytes\":1000000,\"seconds\":1.5,"
             + "\"retransmitted_packets\":12,\"lost_packets\":10,\"rtt_us\":{\"min\":10100,\"p50\":10400,\"p99\":12000,\"max\":15000,"
-            + "\"source\":\"x\"},\"cc\":\"" + cc + "\",\"link\":\"" + link + "\",\"paths\":1}");
+            + "\"source\":\"x\"},\"cc\":\"" + cc + "\",\"link\":\"" + link + "\",\"paths\":1"
+            + (cc.equals("cubic") ? ",\"authenticated\":false" : cc.equals("bbr") ? ",\"authenticated\":true" : "") + "}");
     }
 
     @Test
@@ -87,6 +88,8 @@ class ReportTest {
         assertThat(charts).isEqualTo(5);
         // Tables behind the charts, targets and the environment.
         assertThat(html).contains("Table: training results", "Table: all-reduce results", "Table: goodput", "Table: RTT (ms)");
+        assertThat(html).as("the goodput table says how each perf session was protected").contains("<th class=\"l\">sessions</th>")
+            .contains("<td class=\"l\">sealed</td>").contains("<td class=\"l\">NOT authenticated</td>");
         assertThat(html).contains("meets 95.0%", "misses 90.0%", "Test CPU @ 2.0GHz", "abc123def456");
     }
 
