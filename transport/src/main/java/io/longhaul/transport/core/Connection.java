@@ -75,9 +75,12 @@ public final class Connection {
      * Whether the peer's address is known to be its own: always for a client; for a server once
      * anything but an INIT came from the peer. Until then it sends at most
      * {@value #AMPLIFICATION_LIMIT} times the bytes the INITs brought ({@link #unvalidatedBudget}),
-     * so a spoofed INIT cannot turn this endpoint into an amplifier.
+     * so a spoofed INIT cannot turn this endpoint into an amplifier, and no data at all: the client
+     * sends a PING as soon as the ACCEPT arrives.
      */
     private boolean peerValidated;
+    /** A client's packet right after the ACCEPT is due. */
+    private boolean confirmDue;
     private long unvalidatedBudget;
     static final int AMPLIFICATION_LIMIT = 3;
     /** CLOSE packets sent: their packet numbers (each sealed CLOSE needs its own nonce). */
@@ -435,6 +438,7 @@ public final class Connection {
             recutQueued();
         }
         state = ConnectionState.ESTABLISHED;
+        confirmDue = true;
         handler.onEstablished(this);
         return -1;
     }
@@ -761,6 +765,12 @@ public final class Connection {
             acceptDue = false;
             sendHandshake(nowNs, sink, PacketFlyweight.TYPE_HANDSHAKE_ACCEPT, peerId);
         }
+        if (confirmDue) {
+            // The client's first packet after the ACCEPT: it proves its address to the server, whose
+            // data waits for that.
+            confirmDue = false;
+            sendPing(nowNs, paths[0], sink);
+        }
         next = Math.min(next, expireDeadlines(nowNs));
         for (final Path path : paths) {
             next = Math.min(next, runPathTimers(nowNs, path));
@@ -921,6 +931,10 @@ public final class Connection {
     }
 
     private long sendData(final long nowNs, final DatagramSink sink) {
+        if (!peerValidated) {
+            // No data to an address that has not answered yet; the client's first packet wakes this.
+            return Long.MAX_VALUE;
+        }
         final int datagram = config.maxDatagramBytes();
         final boolean dataWaiting = !retransmitQueue.isEmpty() || !sendQueue.isEmpty();
         while (true) {
