@@ -1104,6 +1104,11 @@ public final class Connection {
      * found (its PING times out) before the connection needs it.
      */
     private long keepAlive(final long nowNs, final DatagramSink sink) {
+        if (!peerValidated) {
+            // Nothing goes to an address that has not answered but the ACCEPT (and a CLOSE): no
+            // packet in flight, so no probe timer either.
+            return Long.MAX_VALUE;
+        }
         final long interval = peerIdleTimeoutNs / 3;
         long next = Long.MAX_VALUE;
         for (final Path path : paths) {
