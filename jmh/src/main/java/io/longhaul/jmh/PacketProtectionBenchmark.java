@@ -25,7 +25,10 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>{@link #sealOpen}: AES-256-GCM seal (encrypt the body in place, tag the header and body)
  *       then open (verify and decrypt) of a keyed session;</li>
- *   <li>{@link #crc}: what an unkeyed session does instead, the CRC32C sealed and checked.</li>
+ *   <li>{@link #crc}: what an unkeyed session does instead, the CRC32C sealed and checked;</li>
+ *   <li>{@link #gmacOnly}: the alternatives not taken, measured the same way on byte arrays: AES-GCM
+ *       with the whole datagram as associated data and nothing encrypted (authentication only);</li>
+ *   <li>{@link #chacha20Poly1305}: the JDK's ChaCha20-Poly1305 seal and open.</li>
  * </ul>
  * Run with {@code -prof gc} to see the allocation per packet (the JDK's GCM takes a fresh parameter
  * object and buffer views per call).
@@ -44,6 +47,14 @@ public class PacketProtectionBenchmark {
     private PacketProtection sender;
     private PacketProtection receiver;
     private final CRC32C crc = new CRC32C();
+    private byte[] array;
+    private byte[] sealedArray;
+    private javax.crypto.Cipher gcm;
+    private javax.crypto.Cipher chacha;
+    private javax.crypto.Cipher chachaOpen;
+    private javax.crypto.spec.SecretKeySpec aesKey;
+    private javax.crypto.spec.SecretKeySpec chachaKey;
+    private final byte[] iv = new byte[12];
     private long packetNumber;
 
     @Setup
@@ -55,6 +66,19 @@ public class PacketProtectionBenchmark {
         sender = PacketProtection.derive(key, 1, 2, a, b, true);
         receiver = PacketProtection.derive(key, 1, 2, a, b, false);
         packet = ByteBuffer.allocateDirect(datagramBytes + PacketProtection.TAG_LENGTH);
+        array = new byte[datagramBytes + 16];
+        sealedArray = new byte[datagramBytes + 16];
+        final byte[] k = new byte[32];
+        new java.util.SplittableRandom(1).nextBytes(k);
+        aesKey = new javax.crypto.spec.SecretKeySpec(k, "AES");
+        chachaKey = new javax.crypto.spec.SecretKeySpec(k, "ChaCha20");
+        try {
+            gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            chacha = javax.crypto.Cipher.getInstance("ChaCha20-Poly1305");
+            chachaOpen = javax.crypto.Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (final java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
         for (int i = 0; i < datagramBytes; i++) {
             packet.put(i, (byte) i);
         }
@@ -69,6 +93,36 @@ public class PacketProtectionBenchmark {
             throw new IllegalStateException("tag did not verify");
         }
         return opened;
+    }
+
+    private byte[] nextIv() {
+        final long pn = packetNumber++;
+        for (int i = 0; i < 8; i++) {
+            iv[4 + i] = (byte) (pn >>> (8 * i));
+        }
+        return iv;
+    }
+
+    @Benchmark
+    public boolean gmacOnly() throws java.security.GeneralSecurityException {
+        final byte[] nonce = nextIv();
+        gcm.init(javax.crypto.Cipher.ENCRYPT_MODE, aesKey, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        gcm.updateAAD(array, 0, datagramBytes - 16);
+        gcm.doFinal(array, 0, 0, sealedArray, 0);
+        gcm.init(javax.crypto.Cipher.DECRYPT_MODE, aesKey, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        gcm.updateAAD(array, 0, datagramBytes - 16);
+        return gcm.doFinal(sealedArray, 0, 16, array, datagramBytes) == 0;
+    }
+
+    @Benchmark
+    public int chacha20Poly1305() throws java.security.GeneralSecurityException {
+        final byte[] nonce = nextIv();
+        chacha.init(javax.crypto.Cipher.ENCRYPT_MODE, chachaKey, new javax.crypto.spec.IvParameterSpec(nonce));
+        chacha.updateAAD(array, 0, PacketFlyweight.HEADER_LENGTH);
+        final int n = chacha.doFinal(array, PacketFlyweight.HEADER_LENGTH, datagramBytes - 16 - PacketFlyweight.HEADER_LENGTH, sealedArray, 0);
+        chachaOpen.init(javax.crypto.Cipher.DECRYPT_MODE, chachaKey, new javax.crypto.spec.IvParameterSpec(nonce));
+        chachaOpen.updateAAD(array, 0, PacketFlyweight.HEADER_LENGTH);
+        return chachaOpen.doFinal(sealedArray, 0, n, array, PacketFlyweight.HEADER_LENGTH);
     }
 
     @Benchmark
