@@ -243,6 +243,11 @@ done
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# One job key for both ends of every longhaul session (perf --client/--server need one).
+if [[ -z ${LONGHAUL_KEY:-} ]]; then
+    LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+fi
+export LONGHAUL_KEY
 export LONGHAUL_JAVA_OPTS=${LONGHAUL_JAVA_OPTS:--Xmx1g}
 BG_PIDS=()
 cleanup() {

@@ -94,6 +94,13 @@ done
 [[ -n $hostfile ]] || lh_usage_error "--hostfile is required"
 [[ -f $hostfile ]] || lh_usage_error "no such hostfile: $hostfile"
 case $launcher in mpirun|srun|ssh) ;; *) lh_usage_error "--launcher '$launcher' is not one of: mpirun, srun, ssh" ;; esac
+# The job key: mpirun passes it on (-x), srun with the environment; ssh ranks get it only if their
+# own environment has it (a key on the remote command line would show in ps), else they run
+# unauthenticated and say so.
+if [[ -z ${LONGHAUL_KEY:-} ]]; then
+    LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+fi
+export LONGHAUL_KEY
 if ! lh_is_uint "$dcs" || (( dcs < 1 )); then
     lh_usage_error "--dcs '$dcs' is not a positive number"
 fi
@@ -170,7 +177,7 @@ launch() {
             [[ $agent == ssh ]] || agent_args=(--mca plm_rsh_agent "$agent")
             (( $(id -u) != 0 )) || agent_args+=(--allow-run-as-root)
             run mpirun "${agent_args[@]}" --hostfile "$hostfile" -np "$world" -x MASTER_ADDR="$master" -x MASTER_PORT="$master_port" \
-                bash -c "$cmd" ;;
+                -x LONGHAUL_KEY bash -c "$cmd" ;;
         srun)
             local nodes
             nodes=$(printf '%s\n' "${ranks[@]}" | awk '!seen[$0]++' | paste -sd, -)
