@@ -116,10 +116,7 @@ if [[ $dry -eq 0 ]]; then
     "$LONGHAUL" --version >/dev/null
     export LONGHAUL_NO_BUILD=1
     # One job key for both ends (perf --client/--server need one; --local makes its own).
-    if [[ -z ${LONGHAUL_KEY:-} ]]; then
-        LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-    fi
-    export LONGHAUL_KEY
+    lh_export_job_key
     printf '# %s, %s, %s cores, %s\n# fabric %s, %s paths, %s runs of %s per scheduler\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
         "$(uname -r)" "$(nproc)" "$(java -version 2>&1 | head -1)" "$fabric" "$paths" "$runs" "$duration"
 fi

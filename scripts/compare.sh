@@ -244,10 +244,7 @@ done
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # One job key for both ends of every longhaul session (perf --client/--server need one).
-if [[ -z ${LONGHAUL_KEY:-} ]]; then
-    LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-fi
-export LONGHAUL_KEY
+lh_export_job_key
 export LONGHAUL_JAVA_OPTS=${LONGHAUL_JAVA_OPTS:--Xmx1g}
 BG_PIDS=()
 cleanup() {

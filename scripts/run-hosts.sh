@@ -97,10 +97,7 @@ case $launcher in mpirun|srun|ssh) ;; *) lh_usage_error "--launcher '$launcher' 
 # The job key: mpirun passes it on (-x), srun with the environment; ssh ranks get it only if their
 # own environment has it (a key on the remote command line would show in ps), else they run
 # unauthenticated and say so.
-if [[ -z ${LONGHAUL_KEY:-} ]]; then
-    LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-fi
-export LONGHAUL_KEY
+lh_export_job_key
 if ! lh_is_uint "$dcs" || (( dcs < 1 )); then
     lh_usage_error "--dcs '$dcs' is not a positive number"
 fi

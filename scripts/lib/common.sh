@@ -32,6 +32,15 @@ lh_info() {
 }
 
 # lh_is_uint TEXT: true if TEXT is a non-negative decimal integer without sign or leading zeros.
+# lh_export_job_key: exports LONGHAUL_KEY, a fresh random job key (64 hex digits) unless one is set,
+# so that every longhaul end started from here shares it.
+lh_export_job_key() {
+    if [[ -z ${LONGHAUL_KEY:-} ]]; then
+        LONGHAUL_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+    fi
+    export LONGHAUL_KEY
+}
+
 lh_is_uint() {
     [[ $1 =~ ^(0|[1-9][0-9]{0,17})$ ]]
 }
