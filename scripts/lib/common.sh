@@ -31,7 +31,6 @@ lh_info() {
     printf '%s: %s\n' "$LH_PROG" "$*" >&2
 }
 
-# lh_is_uint TEXT: true if TEXT is a non-negative decimal integer without sign or leading zeros.
 # lh_export_job_key: exports LONGHAUL_KEY, a fresh random job key (64 hex digits) unless one is set,
 # so that every longhaul end started from here shares it.
 lh_export_job_key() {
@@ -41,6 +40,7 @@ lh_export_job_key() {
     export LONGHAUL_KEY
 }
 
+# lh_is_uint TEXT: true if TEXT is a non-negative decimal integer without sign or leading zeros.
 lh_is_uint() {
     [[ $1 =~ ^(0|[1-9][0-9]{0,17})$ ]]
 }
