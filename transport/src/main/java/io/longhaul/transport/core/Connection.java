@@ -13,6 +13,7 @@ import io.longhaul.transport.protocol.CloseFlyweight;
 import io.longhaul.transport.protocol.DataFlyweight;
 import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
+import io.longhaul.transport.protocol.ValidationFlyweight;
 import io.longhaul.transport.security.HandshakeAuth;
 import io.longhaul.transport.security.PacketProtection;
 import io.longhaul.transport.recovery.SentPacketTracker;
@@ -85,6 +86,13 @@ public final class Connection {
     static final int AMPLIFICATION_LIMIT = 3;
     /** CLOSE packets sent: their packet numbers (each sealed CLOSE needs its own nonce). */
     private long closesSent;
+    /** PATH_CHALLENGE and PATH_RESPONSE packets sent: their packet numbers, one counter each. */
+    private long challengesSent;
+    private long responsesSent;
+    /** A client's retry token, from the server's RETRY (at most one is taken); null before one came. */
+    private byte[] retryToken;
+    /** A peer's path may move to a new address after this many unanswered challenges at most. */
+    static final int MAX_PATH_CHALLENGES = 3;
     private long peerIdleTimeoutNs;
     private int peerMaxMessageBytes = Integer.MAX_VALUE;
     private Object attachment;
@@ -187,6 +195,11 @@ public final class Connection {
     /** @return the peer's connection id, or 0 before the handshake completed. */
     public long peerId() {
         return peerId;
+    }
+
+    /** @return whether the peer is known to receive at its address (a server's peer once it answered). */
+    boolean peerValidated() {
+        return peerValidated;
     }
 
     public boolean isClient() {
@@ -310,8 +323,10 @@ public final class Connection {
     // ------------------------------------------------------------------ incoming
 
     /** A new peer's INIT (validated by the endpoint): take its parameters, answer with an ACCEPT. */
-    void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final int length, final Object from) {
+    void onAcceptedInit(final long nowNs, final ByteBuffer in, final int offset, final int length, final Object from,
+                        final boolean addressValidated) {
         unvalidatedBudget += (long) AMPLIFICATION_LIMIT * length;
+        peerValidated = addressValidated;
         applyPeerParameters(in, offset);
         peerNonce = HandshakeFlyweight.nonce(in, offset);
         if (config.key() != null) {
@@ -361,7 +376,7 @@ public final class Connection {
             return DropReason.WRONG_STATE.ordinal();
         }
         int length = sealedLength;
-        if (endpoint.keyed() && type != PacketFlyweight.TYPE_HANDSHAKE_ACCEPT) {
+        if (endpoint.keyed() && type != PacketFlyweight.TYPE_HANDSHAKE_ACCEPT && type != PacketFlyweight.TYPE_RETRY) {
             if (protection == null) {
                 return DropReason.WRONG_STATE.ordinal();
             }
@@ -387,18 +402,33 @@ public final class Connection {
             case PacketFlyweight.TYPE_CLOSE:
                 result = onClose(nowNs, in, offset, length);
                 break;
+            case PacketFlyweight.TYPE_RETRY:
+                result = onRetry(nowNs, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_PATH_CHALLENGE:
+                result = onPathChallenge(pathId, from, in, offset, length);
+                break;
+            case PacketFlyweight.TYPE_PATH_RESPONSE:
+                result = onPathResponse(nowNs, pathId, from, in, offset, length);
+                break;
             default:
                 result = DropReason.WRONG_STATE.ordinal();
                 break;
         }
         if (result < 0) {
-            peerValidated = true;
+            if (!peerValidated) {
+                peerValidated = true;
+                endpoint.onIncomingValidated();
+            }
             final Path path = paths[pathId];
             path.packetsReceived++;
             path.bytesReceived += length;
             path.lastActivityNs = nowNs;
-            if (type == PacketFlyweight.TYPE_DATA || type == PacketFlyweight.TYPE_PING || type == PacketFlyweight.TYPE_ACK) {
-                path.observeSource(from, type == PacketFlyweight.TYPE_ACK, PacketFlyweight.packetNumber(in, offset));
+            if ((type == PacketFlyweight.TYPE_DATA || type == PacketFlyweight.TYPE_PING || type == PacketFlyweight.TYPE_ACK)
+                && path.observeSource(from, type == PacketFlyweight.TYPE_ACK, PacketFlyweight.packetNumber(in, offset))) {
+                path.challengeData = endpoint.newChallenge();
+                path.challengesSent = 0;
+                path.challengeDueNs = nowNs;
             }
             lastReceiveNs = nowNs;
         }
@@ -440,6 +470,64 @@ public final class Connection {
         state = ConnectionState.ESTABLISHED;
         confirmDue = true;
         handler.onEstablished(this);
+        return -1;
+    }
+
+    /**
+     * The server asks for its INIT again with a token: keep it and send the INIT now. One RETRY is
+     * taken per session (a second one, or one that did not answer this INIT, is dropped).
+     */
+    private int onRetry(final long nowNs, final ByteBuffer in, final int offset, final int length) {
+        final boolean keyed = endpoint.keyed();
+        if (length < ValidationFlyweight.RETRY_LENGTH + (keyed ? HandshakeAuth.TAG_LENGTH : 0)) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        if (!client || state != ConnectionState.CONNECTING || retryToken != null) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        if (keyed && !endpoint.handshakeAuthentic(in, offset, length, localNonce)) {
+            return DropReason.BAD_TAG.ordinal();
+        }
+        retryToken = new byte[ValidationFlyweight.TOKEN_LENGTH];
+        in.get(offset + ValidationFlyweight.RETRY_TOKEN_OFFSET, retryToken);
+        if (handshakeAttempts == 1) {
+            final long rttNs = nowNs - handshakeSentNs;
+            for (final Path p : paths) {
+                p.rtt.onSample(rttNs, 0);
+            }
+        }
+        // The INIT with the token is a first attempt again: its answer is an RTT sample too.
+        handshakeAttempts = 0;
+        handshakeDueNs = nowNs;
+        return -1;
+    }
+
+    /** The peer asks whether this end receives at the address it sent from: echo the bytes from there. */
+    private int onPathChallenge(final int pathId, final Object from, final ByteBuffer in, final int offset, final int length) {
+        if (length < ValidationFlyweight.CHALLENGE_LENGTH) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        if (state == ConnectionState.CONNECTING) {
+            return DropReason.WRONG_STATE.ordinal();
+        }
+        paths[pathId].responseTo = from;
+        paths[pathId].responseData = ValidationFlyweight.challenge(in, offset);
+        return -1;
+    }
+
+    /** The answer to this end's challenge, from the new address: the path moves there. */
+    private int onPathResponse(final long nowNs, final int pathId, final Object from, final ByteBuffer in, final int offset,
+                               final int length) {
+        if (length < ValidationFlyweight.CHALLENGE_LENGTH) {
+            return DropReason.TRUNCATED.ordinal();
+        }
+        final Path path = paths[pathId];
+        if (path.candidateAddress != null && path.candidateAddress.equals(from)
+            && ValidationFlyweight.challenge(in, offset) == path.challengeData) {
+            recordEvent(nowNs, path, PathEvent.Kind.MIGRATED, path.remoteAddress + " -> " + from + ", which answered a challenge");
+            path.remoteAddress = from;
+            path.candidateAddress = null;
+        }
         return -1;
     }
 
@@ -765,6 +853,9 @@ public final class Connection {
             acceptDue = false;
             sendHandshake(nowNs, sink, PacketFlyweight.TYPE_HANDSHAKE_ACCEPT, peerId);
         }
+        for (final Path path : paths) {
+            next = Math.min(next, validatePath(nowNs, path, sink));
+        }
         if (confirmDue) {
             // The client's first packet after the ACCEPT: it proves its address to the server, whose
             // data waits for that.
@@ -814,16 +905,60 @@ public final class Connection {
         PacketFlyweight.writeHeader(out, 0, type, 0, destination, 0);
         HandshakeFlyweight.write(out, 0, localId, paths.length, config.maxPayloadBytes(), config.receiveWindowBytes(),
             (int) Math.min(Integer.MAX_VALUE, config.idleTimeoutNs() / 1_000_000), config.maxMessageBytes(), localNonce);
-        if (spendUnvalidated(HandshakeFlyweight.LENGTH + (config.key() == null ? 0 : HandshakeAuth.TAG_LENGTH))) {
-            endpoint.emitHandshake(sink, paths[0].remoteAddress, HandshakeFlyweight.LENGTH,
+        int length = HandshakeFlyweight.LENGTH;
+        if (type == PacketFlyweight.TYPE_HANDSHAKE_INIT && retryToken != null) {
+            PacketFlyweight.setFlag(out, 0, PacketFlyweight.FLAG_RETRY_TOKEN);
+            out.put(ValidationFlyweight.INIT_TOKEN_OFFSET, retryToken);
+            length = ValidationFlyweight.INIT_WITH_TOKEN_LENGTH;
+        }
+        if (spendUnvalidated(length + (config.key() == null ? 0 : HandshakeAuth.TAG_LENGTH))) {
+            endpoint.emitHandshake(sink, paths[0].remoteAddress, length,
                 type == PacketFlyweight.TYPE_HANDSHAKE_ACCEPT ? peerNonce : null);
         }
     }
 
+    /**
+     * Answers the peer's path challenge, and challenges a new address the peer's packets came from
+     * on {@code path} (as QUIC's path validation, RFC 9000 section 8.2): the path keeps its address
+     * until the new one echoes the random bytes, so a packet replayed or rewritten from elsewhere
+     * cannot redirect it. Up to {@value #MAX_PATH_CHALLENGES} challenges, one per probe timeout.
+     *
+     * @return when the next challenge is due.
+     */
+    private long validatePath(final long nowNs, final Path path, final DatagramSink sink) {
+        final ByteBuffer out = endpoint.out();
+        if (path.responseTo != null) {
+            PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_PATH_RESPONSE, path.id, peerId, responsesSent++);
+            ValidationFlyweight.putChallenge(out, 0, path.responseData);
+            emitTo(sink, path.responseTo, path.id, ValidationFlyweight.CHALLENGE_LENGTH);
+            path.responseTo = null;
+        }
+        if (path.candidateAddress == null) {
+            return Long.MAX_VALUE;
+        }
+        if (nowNs - path.challengeDueNs < 0) {
+            return path.challengeDueNs;
+        }
+        if (path.challengesSent == MAX_PATH_CHALLENGES) {
+            path.candidateAddress = null;
+            return Long.MAX_VALUE;
+        }
+        PacketFlyweight.writeHeader(out, 0, PacketFlyweight.TYPE_PATH_CHALLENGE, path.id, peerId, challengesSent++);
+        ValidationFlyweight.putChallenge(out, 0, path.challengeData);
+        emitTo(sink, path.candidateAddress, path.id, ValidationFlyweight.CHALLENGE_LENGTH);
+        path.challengesSent++;
+        path.challengeDueNs = nowNs + path.rtt.ptoNs(config.timerGranularityNs(), config.maxAckDelayNs());
+        return path.challengeDueNs;
+    }
+
     /** Sends the packet in the endpoint's buffer on {@code path}, sealed, unless the amplification limit forbids it. */
     private void emit(final DatagramSink sink, final Path path, final int length) {
+        emitTo(sink, path.remoteAddress, path.id, length);
+    }
+
+    private void emitTo(final DatagramSink sink, final Object address, final int pathId, final int length) {
         if (spendUnvalidated(length + (protection == null ? 0 : PacketProtection.TAG_LENGTH))) {
-            endpoint.emit(sink, path.remoteAddress, path.id, length, protection);
+            endpoint.emit(sink, address, pathId, length, protection);
         }
     }
 

@@ -40,6 +40,11 @@ public final class CoreConfig {
     private JobKey key;
     private int maxIncomingConnections = 1024;
     private int maxIncomingPerSource = 64;
+    private int retryThreshold = DEFAULT_RETRY_THRESHOLD;
+    /** See {@link #retryThreshold(int)}. */
+    public static final int DEFAULT_RETRY_THRESHOLD = 8;
+    /** A {@link #retryThreshold(int)} that never asks for a retry. */
+    public static final int NEVER_RETRY = 1 << 20;
 
     public int maxPayloadBytes() {
         return maxPayloadBytes;
@@ -270,6 +275,21 @@ public final class CoreConfig {
         return this;
     }
 
+    public int retryThreshold() {
+        return retryThreshold;
+    }
+
+    /**
+     * Half-open incoming sessions (their peer's address not yet proven) from which on an INIT
+     * without a retry token gets a stateless RETRY instead of a session, so that spoofed INITs
+     * create no state: 0 asks every peer for a retry (one round trip more per session),
+     * {@link #NEVER_RETRY} none; default {@value #DEFAULT_RETRY_THRESHOLD}.
+     */
+    public CoreConfig retryThreshold(final int value) {
+        retryThreshold = value;
+        return this;
+    }
+
     /** The job key sessions are keyed with, or null: unauthenticated (every packet carries a CRC32C only). */
     public JobKey key() {
         return key;
@@ -330,6 +350,7 @@ public final class CoreConfig {
         c.key = key;
         c.maxIncomingConnections = maxIncomingConnections;
         c.maxIncomingPerSource = maxIncomingPerSource;
+        c.retryThreshold = retryThreshold;
         return c;
     }
 
@@ -343,6 +364,7 @@ public final class CoreConfig {
         range("maxPayloadBytes", maxPayloadBytes, 64, MAX_PAYLOAD_BYTES_LIMIT);
         range("maxIncomingConnections", maxIncomingConnections, 1, 1 << 20);
         range("maxIncomingPerSource", maxIncomingPerSource, 1, 1 << 20);
+        range("retryThreshold", retryThreshold, 0, NEVER_RETRY);
         range("receiveWindowBytes", receiveWindowBytes, 64L << 10, 1L << 40);
         range("maxMessageBytes", maxMessageBytes, 1, DataFlyweight.MAX_MESSAGE_LENGTH);
         range("initialRttNs", initialRttNs, 1_000, 60_000_000_000L);

@@ -25,7 +25,9 @@ public enum DropReason {
     /** Its tag did not verify: forged, corrupted, or sealed with another key. */
     BAD_TAG,
     /** An INIT beyond the endpoint's limit of incoming sessions, in all or from its source address. */
-    CONNECTION_LIMIT;
+    CONNECTION_LIMIT,
+    /** An INIT whose retry token this endpoint did not issue for that client and address, or issued too long ago. */
+    BAD_TOKEN;
 
     private static final DropReason[] VALUES = values();
 

@@ -3,11 +3,14 @@ package io.longhaul.transport.core;
 import io.longhaul.transport.path.TimerLateness;
 import io.longhaul.transport.protocol.HandshakeFlyweight;
 import io.longhaul.transport.protocol.PacketFlyweight;
+import io.longhaul.transport.protocol.ValidationFlyweight;
 import io.longhaul.transport.security.HandshakeAuth;
 import io.longhaul.transport.security.PacketProtection;
+import io.longhaul.transport.security.RetryTokens;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +45,19 @@ public final class Endpoint {
     private final long[] drops = new long[DropReason.values().length];
     private final List<Connection> closed = new ArrayList<>();
     private final TimerLateness timerLateness = new TimerLateness();
+    private final RetryTokens retryTokens;
+    /** RETRY packets owed, sent on the next poll: at most {@value #MAX_PENDING_RETRIES}, the rest are not answered. */
+    private final ByteBuffer pendingRetries = ByteBuffer.allocate(MAX_PENDING_RETRIES * RETRY_SLOT);
+    private final Object[] pendingRetryTo = new Object[MAX_PENDING_RETRIES];
+    private final int[] pendingRetryLength = new int[MAX_PENDING_RETRIES];
+    private int pendingRetryCount;
+    private static final int MAX_PENDING_RETRIES = 64;
+    private static final int RETRY_SLOT = 128;
+    /** How long a retry token stays valid after it was issued. */
+    static final long RETRY_TOKEN_LIFETIME_NS = 10_000_000_000L;
+    /** Incoming sessions whose peer has not yet proven its address. */
+    private int halfOpen;
+    private long retriesSent;
     private boolean acceptIncoming = true;
     private long datagramsReceived;
     private long datagramsAccepted;
@@ -53,6 +69,10 @@ public final class Endpoint {
         this.ids = config.secureConnectionIds() ? new SecureRandom() : new SplittableRandom(config.connectionIdSeed());
         this.out = ByteBuffer.allocateDirect(65_536);
         this.handshakeAuth = config.key() == null ? null : new HandshakeAuth(config.key());
+        // Its own generator, so that a seeded endpoint's connection ids stay what its seed makes them.
+        final byte[] secret = new byte[32];
+        (config.secureConnectionIds() ? new SecureRandom() : new SplittableRandom(~config.connectionIdSeed())).nextBytes(secret);
+        this.retryTokens = new RetryTokens(secret, RETRY_TOKEN_LIFETIME_NS);
     }
 
     public CoreConfig config() {
@@ -102,6 +122,16 @@ public final class Endpoint {
     /** The host part of a peer's address: what per-source limits count. */
     private static Object sourceHost(final Object from) {
         return from instanceof HostAddress h ? h.host() : from;
+    }
+
+    /** The bytes a retry token binds: the whole address. */
+    private static byte[] identity(final Object from) {
+        return from instanceof HostAddress h ? h.identity() : String.valueOf(from).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return a fresh random path challenge, from the same generator as the connection ids. */
+    long newChallenge() {
+        return ids.nextLong();
     }
 
     /** @return a fresh handshake nonce, from the same generator as the connection ids. */
@@ -156,7 +186,7 @@ public final class Endpoint {
             return DropReason.BAD_VERSION.ordinal();
         }
         final byte type = PacketFlyweight.type(in, offset);
-        if (type < PacketFlyweight.TYPE_HANDSHAKE_INIT || type > PacketFlyweight.TYPE_CLOSE) {
+        if (type < PacketFlyweight.TYPE_HANDSHAKE_INIT || type > PacketFlyweight.LAST_TYPE) {
             return DropReason.UNKNOWN_TYPE.ordinal();
         }
         final boolean sealed = PacketFlyweight.isProtected(in, offset);
@@ -181,7 +211,9 @@ public final class Endpoint {
     }
 
     private int onInit(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int length, final long destination) {
-        if (length < HandshakeFlyweight.LENGTH + (keyed() ? HandshakeAuth.TAG_LENGTH : 0)) {
+        final boolean hasToken = PacketFlyweight.hasFlag(in, offset, PacketFlyweight.FLAG_RETRY_TOKEN);
+        final int body = hasToken ? ValidationFlyweight.INIT_WITH_TOKEN_LENGTH : HandshakeFlyweight.LENGTH;
+        if (length < body + (keyed() ? HandshakeAuth.TAG_LENGTH : 0)) {
             return DropReason.TRUNCATED.ordinal();
         }
         if (keyed() && !handshakeAuth.verify(in, offset, length, null)) {
@@ -199,6 +231,14 @@ public final class Endpoint {
         if (!acceptIncoming) {
             return DropReason.UNKNOWN_CONNECTION.ordinal();
         }
+        if (hasToken) {
+            if (!retryTokens.valid(in, offset + ValidationFlyweight.INIT_TOKEN_OFFSET, nowNs, peer, identity(from))) {
+                return DropReason.BAD_TOKEN.ordinal();
+            }
+        } else if (halfOpen >= config.retryThreshold()) {
+            queueRetry(nowNs, from, peer, HandshakeFlyweight.nonce(in, offset));
+            return -1;
+        }
         final Object source = sourceHost(from);
         if (byPeerId.size() >= config.maxIncomingConnections() || incomingFrom.getOrDefault(source, 0) >= config.maxIncomingPerSource()) {
             return DropReason.CONNECTION_LIMIT.ordinal();
@@ -206,12 +246,55 @@ public final class Endpoint {
         incomingFrom.merge(source, 1, Integer::sum);
         final Connection c = new Connection(this, config, handler, newId(), false, null,
             HandshakeFlyweight.pathCount(in, offset), nowNs);
-        c.onAcceptedInit(nowNs, in, offset, length, from);
+        c.onAcceptedInit(nowNs, in, offset, length, from, hasToken);
         c.incomingSource = source;
+        if (!hasToken) {
+            halfOpen++;
+        }
         connections.put(c.localId(), c);
         byPeerId.put(peer, c);
         handler.onEstablished(c);
         return -1;
+    }
+
+    /**
+     * Builds a RETRY for the INIT of {@code clientId} from {@code from} (tagged, with a key, over the
+     * INIT's nonce like an ACCEPT), sent on the next poll. Nothing else is kept: the token carries
+     * what the server needs to know when the INIT comes back.
+     */
+    private void queueRetry(final long nowNs, final Object from, final long clientId, final byte[] initNonce) {
+        if (pendingRetryCount == MAX_PENDING_RETRIES) {
+            return;
+        }
+        final int slot = pendingRetryCount * RETRY_SLOT;
+        PacketFlyweight.writeHeader(pendingRetries, slot, PacketFlyweight.TYPE_RETRY, 0, clientId, 0);
+        retryTokens.write(pendingRetries, slot + ValidationFlyweight.RETRY_TOKEN_OFFSET, nowNs, clientId, identity(from));
+        final int length;
+        if (keyed()) {
+            PacketFlyweight.markProtected(pendingRetries, slot);
+            length = handshakeAuth.sign(pendingRetries, slot, ValidationFlyweight.RETRY_LENGTH, initNonce);
+        } else {
+            PacketFlyweight.sealChecksum(pendingRetries, slot, ValidationFlyweight.RETRY_LENGTH, crc);
+            length = ValidationFlyweight.RETRY_LENGTH;
+        }
+        pendingRetryTo[pendingRetryCount] = from;
+        pendingRetryLength[pendingRetryCount] = length;
+        pendingRetryCount++;
+    }
+
+    private void flushRetries(final DatagramSink sink) {
+        for (int i = 0; i < pendingRetryCount; i++) {
+            out.put(0, pendingRetries, i * RETRY_SLOT, pendingRetryLength[i]);
+            retriesSent++;
+            send(sink, pendingRetryTo[i], 0, pendingRetryLength[i]);
+            pendingRetryTo[i] = null;
+        }
+        pendingRetryCount = 0;
+    }
+
+    /** An incoming session's peer answered from its address: it is no longer half-open. */
+    void onIncomingValidated() {
+        halfOpen--;
     }
 
     /**
@@ -220,6 +303,9 @@ public final class Endpoint {
      * @return the earliest time {@code poll} must be called again ({@link Long#MAX_VALUE} if idle).
      */
     public long poll(final long nowNs, final DatagramSink sink) {
+        if (pendingRetryCount > 0) {
+            flushRetries(sink);
+        }
         long next = Long.MAX_VALUE;
         for (final Connection c : connections.values()) {
             final long due = c.poll(nowNs, sink);
@@ -233,6 +319,9 @@ public final class Endpoint {
             for (final Connection c : closed) {
                 connections.remove(c.localId());
                 if (!c.isClient()) {
+                    if (!c.peerValidated()) {
+                        halfOpen--;
+                    }
                     byPeerId.remove(c.peerId());
                     incomingFrom.computeIfPresent(c.incomingSource, (k, n) -> n > 1 ? n - 1 : null);
                 }
@@ -294,6 +383,16 @@ public final class Endpoint {
 
     public long datagramsSent() {
         return datagramsSent;
+    }
+
+    /** @return RETRY packets sent: INITs answered with a token instead of a session. */
+    public long retriesSent() {
+        return retriesSent;
+    }
+
+    /** @return incoming sessions whose peer has not yet proven its address. */
+    public int halfOpenSessions() {
+        return halfOpen;
     }
 
     /** @return datagrams dropped for {@code reason}. */

@@ -46,6 +46,17 @@ final class Path {
      * old one (stragglers) do not move the path back.
      */
     Object pinnedAddress;
+    /**
+     * A new address the peer's newest packets came from, challenged ({@link #challengeData}) and
+     * taken only once it answers; null if none. Until then the path keeps its address.
+     */
+    Object candidateAddress;
+    long challengeData;
+    int challengesSent;
+    long challengeDueNs;
+    /** Where to send the answer to the peer's last PATH_CHALLENGE on this path (null: none owed), and its bytes. */
+    Object responseTo;
+    long responseData;
     /** Largest DATA/PING and ACK numbers received: only a packet newer than these moves the path's address. */
     long largestDataNumber = -1;
     long largestAckNumber = -1;
@@ -91,29 +102,40 @@ final class Path {
     }
 
     /**
-     * Takes a packet's source as the path's address if the packet is the newest of its kind seen on
-     * the path (so a reordered straggler from an old address does not move it back) and no re-path
-     * of this end is waiting for the peer to follow.
+     * Looks at the source of a packet that passed every check. The first packet of a path gives it
+     * its address. After that only the newest packet of its kind counts (a reordered straggler from
+     * an old address does not), and not while a re-path of this end waits for the peer to follow; a
+     * source other than the path's address becomes the candidate, to be challenged.
+     *
+     * @return whether {@code from} became the candidate: a challenge to it is due.
      */
-    void observeSource(final Object from, final boolean ack, final long number) {
+    boolean observeSource(final Object from, final boolean ack, final long number) {
         if (ack) {
             if (number <= largestAckNumber) {
-                return;
+                return false;
             }
             largestAckNumber = number;
         } else {
             if (number <= largestDataNumber) {
-                return;
+                return false;
             }
             largestDataNumber = number;
         }
         if (pinnedAddress != null) {
             if (!pinnedAddress.equals(from)) {
-                return;
+                return false;
             }
             pinnedAddress = null;
         }
-        remoteAddress = from;
+        if (remoteAddress == null) {
+            remoteAddress = from;
+            return false;
+        }
+        if (from.equals(remoteAddress) || from.equals(candidateAddress)) {
+            return false;
+        }
+        candidateAddress = from;
+        return true;
     }
 
     long congestionWindow() {

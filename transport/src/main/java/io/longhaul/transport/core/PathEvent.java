@@ -16,7 +16,9 @@ public record PathEvent(long atNs, int pathId, Kind kind, String detail) {
         /** A failed path answered a background probe and carries data again. */
         REINSTATED,
         /** Moved to a fresh local source port (a new ECMP hash). */
-        REPATHED
+        REPATHED,
+        /** The peer's packets came from a new address, which answered a challenge: sent there from now on. */
+        MIGRATED
     }
 
     @Override

@@ -24,6 +24,16 @@ final class Route implements io.longhaul.transport.core.HostAddress {
     }
 
     @Override
+    public byte[] identity() {
+        final byte[] ip = remote.getAddress() != null ? remote.getAddress().getAddress()
+            : remote.getHostString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] id = java.util.Arrays.copyOf(ip, ip.length + 2);
+        id[ip.length] = (byte) (remote.getPort() >>> 8);
+        id[ip.length + 1] = (byte) remote.getPort();
+        return id;
+    }
+
+    @Override
     public boolean equals(final Object o) {
         if (this == o) {
             return true;

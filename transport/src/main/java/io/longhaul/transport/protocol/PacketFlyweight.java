@@ -25,6 +25,8 @@ public final class PacketFlyweight {
 
     /** Flags bit: the packet is sealed (AEAD): CRC field zero, body encrypted, a tag after it. */
     public static final int FLAG_PROTECTED = 0x01;
+    /** Flags bit of a HANDSHAKE_INIT: a retry token ({@link ValidationFlyweight}) follows the handshake body. */
+    public static final int FLAG_RETRY_TOKEN = 0x02;
 
     public static final byte TYPE_HANDSHAKE_INIT = 1;
     public static final byte TYPE_HANDSHAKE_ACCEPT = 2;
@@ -32,6 +34,14 @@ public final class PacketFlyweight {
     public static final byte TYPE_ACK = 4;
     public static final byte TYPE_PING = 5;
     public static final byte TYPE_CLOSE = 6;
+    /** A server's stateless answer to an INIT: send it again with this token. */
+    public static final byte TYPE_RETRY = 7;
+    /** Asks the peer to echo 8 random bytes, sent to a new address a path's packets came from. */
+    public static final byte TYPE_PATH_CHALLENGE = 8;
+    /** Echoes a PATH_CHALLENGE's bytes, from the address it reached. */
+    public static final byte TYPE_PATH_RESPONSE = 9;
+    /** The highest packet type this version knows. */
+    public static final byte LAST_TYPE = TYPE_PATH_RESPONSE;
 
     public static final int VERSION_OFFSET = 0;
     public static final int TYPE_OFFSET = 1;
@@ -71,6 +81,14 @@ public final class PacketFlyweight {
 
     public static boolean isProtected(final ByteBuffer buffer, final int offset) {
         return (buffer.get(offset + FLAGS_OFFSET) & FLAG_PROTECTED) != 0;
+    }
+
+    public static boolean hasFlag(final ByteBuffer buffer, final int offset, final int flag) {
+        return (buffer.get(offset + FLAGS_OFFSET) & flag) != 0;
+    }
+
+    public static void setFlag(final ByteBuffer buffer, final int offset, final int flag) {
+        buffer.put(offset + FLAGS_OFFSET, (byte) (buffer.get(offset + FLAGS_OFFSET) | flag));
     }
 
     /** Sets {@link #FLAG_PROTECTED} and zeroes the CRC field, before sealing. */
@@ -130,6 +148,12 @@ public final class PacketFlyweight {
                 return "PING";
             case TYPE_CLOSE:
                 return "CLOSE";
+            case TYPE_RETRY:
+                return "RETRY";
+            case TYPE_PATH_CHALLENGE:
+                return "PATH_CHALLENGE";
+            case TYPE_PATH_RESPONSE:
+                return "PATH_RESPONSE";
             default:
                 return "UNKNOWN(" + type + ")";
         }

@@ -18,7 +18,8 @@ import java.security.GeneralSecurityException;
  * the tag covers what the CRC did), its body encrypted in place, and a 16-byte tag after it.
  *
  * <p>The 12-byte nonce is (number space, path, packet number, 0, 0): DATA and PING share a path's
- * packet numbers, ACKs and CLOSEs have their own counters, so no nonce repeats under one key. A
+ * packet numbers, ACKs, CLOSEs, path challenges and responses have their own counters, so no nonce
+ * repeats under one key. A
  * packet whose tag does not verify (forged, replayed under another number, corrupted, or sealed
  * with another key) is refused before anything reads its body. Not thread-safe: one per connection.
  */
@@ -122,6 +123,21 @@ public final class PacketProtection {
         }
     }
 
+    private static byte space(final byte type) {
+        switch (type) {
+            case PacketFlyweight.TYPE_ACK:
+                return 1;
+            case PacketFlyweight.TYPE_CLOSE:
+                return 2;
+            case PacketFlyweight.TYPE_PATH_CHALLENGE:
+                return 3;
+            case PacketFlyweight.TYPE_PATH_RESPONSE:
+                return 4;
+            default:
+                return 0;
+        }
+    }
+
     private byte[] output(final int length) {
         if (output.length < length) {
             output = new byte[Math.max(length, 2 * output.length)];
@@ -136,10 +152,12 @@ public final class PacketProtection {
         return scratch;
     }
 
-    /** (space, path, packet number big-endian, 0, 0): the space is 0 for DATA and PING, 1 for ACK, 2 for CLOSE. */
+    /**
+     * (space, path, packet number big-endian, 0, 0): the space is 0 for DATA and PING, 1 for ACK, 2
+     * for CLOSE, 3 for PATH_CHALLENGE, 4 for PATH_RESPONSE.
+     */
     private byte[] nonce(final byte[] packet) {
-        final byte type = packet[PacketFlyweight.TYPE_OFFSET];
-        iv[0] = (byte) (type == PacketFlyweight.TYPE_ACK ? 1 : type == PacketFlyweight.TYPE_CLOSE ? 2 : 0);
+        iv[0] = space(packet[PacketFlyweight.TYPE_OFFSET]);
         iv[1] = packet[PacketFlyweight.PATH_OFFSET];
         // The packet number is little-endian on the wire; the nonce holds it big-endian.
         for (int i = 0; i < 8; i++) {

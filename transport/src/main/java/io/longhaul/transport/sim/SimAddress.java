@@ -15,6 +15,11 @@ public record SimAddress(int node, int path) implements io.longhaul.transport.co
     }
 
     @Override
+    public byte[] identity() {
+        return java.nio.ByteBuffer.allocate(8).putInt(node).putInt(path).array();
+    }
+
+    @Override
     public String toString() {
         return "sim:" + node + "/" + path;
     }

@@ -16,6 +16,12 @@ public record SimRoute(SimAddress remote, int localPort) implements io.longhaul.
         return remote.node();
     }
 
+    /** @return the remote address's: the port it arrived at is this node's own. */
+    @Override
+    public byte[] identity() {
+        return remote.identity();
+    }
+
     @Override
     public String toString() {
         return remote + " from port " + localPort;

@@ -299,5 +299,9 @@ class EcmpMultipathTest {
         assertThat(stats.pathEvents()).extracting(e -> e.pathId() + " " + e.kind()).contains("0 REPATHED").doesNotContain("0 FAILED");
         assertThat(stats.pathEvents().get(0).atNs()).as("moved only after the failure").isGreaterThan(300 * MS);
         assertThat(d.linkOf(flow, 0, d.sourceNode(0))).as("the path left the dead link").isNotEqualTo(dead);
+        // The receiver moved its replies to the new port only once that port answered a challenge.
+        final Connection receiver = d.b[0].endpoint().connections().stream().filter(c -> c.peerId() == flow.localId())
+            .findFirst().orElseThrow();
+        assertThat(receiver.stats().pathEvents()).extracting(e -> e.pathId() + " " + e.kind()).contains("0 MIGRATED");
     }
 }
