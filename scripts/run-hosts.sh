@@ -94,9 +94,8 @@ done
 [[ -n $hostfile ]] || lh_usage_error "--hostfile is required"
 [[ -f $hostfile ]] || lh_usage_error "no such hostfile: $hostfile"
 case $launcher in mpirun|srun|ssh) ;; *) lh_usage_error "--launcher '$launcher' is not one of: mpirun, srun, ssh" ;; esac
-# The job key: mpirun passes it on (-x), srun with the environment; ssh ranks get it only if their
-# own environment has it (a key on the remote command line would show in ps), else they run
-# unauthenticated and say so.
+# The job key: mpirun passes it on (-x), srun with the environment, the ssh launcher on each
+# rank's standard input (a key on the remote command line would show in ps).
 lh_export_job_key
 if ! lh_is_uint "$dcs" || (( dcs < 1 )); then
     lh_usage_error "--dcs '$dcs' is not a positive number"
@@ -183,13 +182,15 @@ launch() {
             local pids=() r
             for ((r = 0; r < world; r++)); do
                 local remote
-                remote="RANK=$r LOCAL_RANK=0 WORLD_SIZE=$world MASTER_ADDR=$master MASTER_PORT=$master_port bash -c $(printf '%q' "$cmd")"
+                # The job key goes over ssh's standard input, not its command line (which other users of the host can read).
+                remote="IFS= read -r LONGHAUL_KEY && export LONGHAUL_KEY && RANK=$r LOCAL_RANK=0 WORLD_SIZE=$world MASTER_ADDR=$master"
+                remote+=" MASTER_PORT=$master_port bash -c $(printf '%q' "$cmd")"
                 if (( dry_run )); then
                     printf '+ %s %s RANK=%s WORLD_SIZE=%s MASTER_ADDR=%s MASTER_PORT=%s %s\n' "$agent" "${ranks[r]}" "$r" "$world" "$master" \
                         "$master_port" "$cmd"
                 else
                     # shellcheck disable=SC2029 # the command is built here on purpose
-                    "$agent" "${ranks[r]}" "$remote" 2>&1 | sed "s/^/[rank $r] /" &
+                    "$agent" "${ranks[r]}" "$remote" <<<"$LONGHAUL_KEY" 2>&1 | sed "s/^/[rank $r] /" &
                     pids+=($!)
                 fi
             done

@@ -564,6 +564,7 @@ test_fabric_real() {
         --out "$TMP/fabric-results" -- -b 64K -e 256K -f 2 -n 2 -w 1
     expect_rc 0 "run-hosts.sh's ssh launcher through fabric-agent.sh"
     expect_in OUT "[rank 0] # longhaul all_reduce: 4 ranks one per process (torchrun)" "run-hosts.sh's ranks found their place"
+    expect_in OUT "[rank 0] # Sessions: authenticated, AES-256-GCM (key: LONGHAUL_KEY)" "run-hosts.sh's ssh ranks got the job key on their standard input"
     expect_eq "$(sed -n 's/^\[rank 0\] //p' <<<"$OUT" | awk '$1 ~ /^[0-9]+$/ && $9 == 0 && $13 == 0' | wc -l)" 3 \
         "all-reduce across the fabric through run-hosts.sh: 3 sizes, #wrong 0"
     if [[ -s $TMP/fabric-results/allreduce-rank0.json ]]; then pass; else fail "run-hosts.sh gathered rank 0's JSON through the agent"; fi

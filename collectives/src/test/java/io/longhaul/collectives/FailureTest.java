@@ -134,6 +134,41 @@ class FailureTest {
         }
     }
 
+    /**
+     * A rank that hangs (SIGSTOP: it sends nothing, closes nothing) mid-way through an all-reduce:
+     * every survivor fails within the sessions' idle timeout, in virtual time, naming the hung rank,
+     * long before the operation's own timeout.
+     */
+    @Test
+    void shouldNameAHungRankOnEverySurvivorWithinThePeerTimeout() {
+        final long timeoutNs = TimeUnit.SECONDS.toNanos(2);
+        for (final long seed : new long[] {3, 11, 12}) {
+            final LinkSpec link = LinkSpec.parse("delay=2ms,rate=100mbit");
+            try (SimCluster cluster = new SimCluster(Topology.flat(4), link, link, seed, new CoreConfig().idleTimeoutNs(timeoutNs))) {
+                final List<CompletableFuture<Void>> fs = new ArrayList<>();
+                for (int r = 0; r < 4; r++) {
+                    fs.add(new Communicator(cluster.fabric(r), cluster.topology(), new CommunicatorConfig().algorithm(Algorithm.RING)
+                        .timeoutNs(TimeUnit.SECONDS.toNanos(60))).allReduceAsync(ByteBuffer.allocateDirect(4 << 20), 1 << 20,
+                        DataType.FLOAT32, ReduceOp.SUM));
+                }
+                cluster.runUntil(() -> false, TimeUnit.MILLISECONDS.toNanos(20));
+                assertThat(fs.get(0)).as("seed %d: still running after 20 ms", seed).isNotDone();
+                cluster.stop(1);
+                final long stoppedAt = cluster.network().nowNs();
+                assertThat(cluster.await(TimeUnit.SECONDS.toNanos(30), fs.get(0), fs.get(2), fs.get(3))).as("seed %d", seed).isTrue();
+                final long detectedNs = cluster.network().nowNs() - stoppedAt;
+                assertThat(detectedNs).as("seed %d: every survivor failed within the peer timeout and a little", seed)
+                    .isBetween(timeoutNs / 2, timeoutNs + TimeUnit.MILLISECONDS.toNanos(500));
+                System.out.printf("seed %d: rank 1 hung at %.3f s, survivors failed %d ms later; rank 2: %s%n", seed,
+                    stoppedAt / 1e9, detectedNs / 1_000_000, failureOf(fs.get(2)).getMessage());
+                for (final int r : new int[] {0, 2, 3}) {
+                    assertThat(failureOf(fs.get(r))).as("seed %d rank %d", seed, r).hasMessageContaining("rank 1");
+                }
+                assertThat(cluster.node(1).lostWhileSuspended()).as("seed %d: its peers kept sending to it", seed).isPositive();
+            }
+        }
+    }
+
     @Test
     void shouldTimeOutInVirtualTimeOnTheSimulatedTransport() {
         final long seed = 4;

@@ -247,6 +247,14 @@ public final class SimCluster implements AutoCloseable {
         requestPoll();
     }
 
+    /**
+     * Hangs {@code rank}, as SIGSTOP would: it sends nothing, closes nothing and answers nothing,
+     * so its peers learn of it only from the silence (the sessions' idle timeout).
+     */
+    public void stop(final int rank) {
+        fabrics.get(rank).node.suspend();
+    }
+
     @Override
     public void close() {
         for (final SimFabric f : fabrics) {

@@ -100,6 +100,8 @@ public final class SimNetwork {
         private final ArrayDeque<Event> backlog = new ArrayDeque<>();
         /** The next port {@link DatagramSink#repath} hands out. */
         private int nextRepathPort = FIRST_REPATH_PORT;
+        private boolean suspended;
+        private long lostWhileSuspended;
 
         SimNode(final int index, final String name, final Endpoint endpoint, final MachineModel model) {
             this.index = index;
@@ -138,6 +140,20 @@ public final class SimNetwork {
             final int port = nextRepathPort;
             nextRepathPort = port == LAST_REPATH_PORT ? FIRST_REPATH_PORT : port + 1;
             return new SimRoute(peer, port);
+        }
+
+        /**
+         * Stops this node for good, as SIGSTOP stops a process: from now on it handles no datagram
+         * and no timer and sends nothing, and datagrams reaching it are lost. Its peers see only
+         * silence.
+         */
+        public void suspend() {
+            suspended = true;
+        }
+
+        /** @return datagrams that reached this node after it was {@link #suspend suspended}. */
+        public long lostWhileSuspended() {
+            return lostWhileSuspended;
         }
 
         /** @return the machine this node runs on. */
@@ -387,6 +403,9 @@ public final class SimNetwork {
 
     /** Polls {@code node} at its own time {@code atNs} (later than the network's on a node catching up). */
     private void pollNode(final SimNode node, final long atNs) {
+        if (node.suspended) {
+            return;
+        }
         if (node.machine != null) {
             node.txNs = Math.max(atNs, node.machine.busyUntilNs());
         }
@@ -424,7 +443,9 @@ public final class SimNetwork {
             eventsProcessed++;
             switch (e.kind) {
                 case KIND_DELIVER:
-                    if (e.node.machine == null) {
+                    if (e.node.suspended) {
+                        e.node.lostWhileSuspended++;
+                    } else if (e.node.machine == null) {
                         e.node.endpoint.onDatagram(nowNs, e.from, ByteBuffer.wrap(e.data));
                         pollNode(e.node);
                     } else {
@@ -435,7 +456,7 @@ public final class SimNetwork {
                     drainBacklog(e.node);
                     break;
                 case KIND_WAKE:
-                    if (e.timeNs != e.node.wakeAtNs) {
+                    if (e.timeNs != e.node.wakeAtNs || e.node.suspended) {
                         continue;
                     }
                     if (e.node.machine != null) {
