@@ -387,6 +387,11 @@ public final class Transport implements AutoCloseable {
         }, CLOSE_TIMEOUT_NS);
     }
 
+    /** INITs answered with a stateless RETRY (see {@link CoreConfig#retryThreshold(int)}). */
+    public long retriesSent() {
+        return driver.call(() -> driver.endpoint().retriesSent(), CLOSE_TIMEOUT_NS);
+    }
+
     /** Datagrams received by the endpoint (valid or not). */
     public long datagramsReceived() {
         return driver.call(() -> driver.endpoint().datagramsReceived(), CLOSE_TIMEOUT_NS);

@@ -63,6 +63,9 @@ import java.util.concurrent.TimeUnit;
  * transport is unauthenticated and says so on standard error when it opens</td></tr>
  * <tr><td>{@link #insecure}</td><td>longhaul.insecure</td><td>false</td><td>true: run without a key on
  * purpose (the announcement says so instead of warning)</td></tr>
+ * <tr><td>{@link CoreConfig#retryThreshold}</td><td>longhaul.retryThreshold</td><td>8</td><td>[0, 1048576]:
+ * half-open incoming sessions from which on a new peer must answer a stateless retry first (0: every
+ * peer)</td></tr>
  * <tr><td>{@link CoreConfig#timerGranularityNs}</td><td>longhaul.timerGranularity</td><td>250us</td><td>[1us,
  * 100ms]: the smallest loss and probe timer</td></tr>
  * </table>
@@ -179,6 +182,9 @@ public final class TransportContext {
         }
         if ((v = prop("pacingMaxBurst")) != null) {
             coreConfig.pacingMaxBurstNs(Units.parseDurationNs(PREFIX + "pacingMaxBurst", v));
+        }
+        if ((v = prop("retryThreshold")) != null) {
+            coreConfig.retryThreshold((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parseLong(PREFIX + "retryThreshold", v))));
         }
         if ((v = prop("timerGranularity")) != null) {
             coreConfig.timerGranularityNs(Units.parseDurationNs(PREFIX + "timerGranularity", v));

@@ -85,7 +85,10 @@ class TransportTest {
         final io.longhaul.transport.security.JobKey key = io.longhaul.transport.security.JobKey.random();
         final Receiver receiver = new Receiver();
         final String link = "delay=1ms,loss=1%";
-        try (Transport server = Transport.open(context().key(key).link(link).linkSeed(21L).messageHandler(receiver));
+        // The server asks every peer for a retry first: the token is bound to the client's real UDP address.
+        final TransportContext serverContext = context().key(key).link(link).linkSeed(21L).messageHandler(receiver);
+        serverContext.coreConfig().retryThreshold(0);
+        try (Transport server = Transport.open(serverContext);
              Transport client = Transport.open(context().key(key).link(link).linkSeed(22L));
              Transport stranger = Transport.open(context().key(io.longhaul.transport.security.JobKey.random()).connectTimeoutNs(1_500_000_000L))) {
             assertThat(server.authenticated()).isTrue();
@@ -100,6 +103,8 @@ class TransportTest {
             assertThat(receiver.bytes).isEqualTo(16L << 20);
             assertThat(session.stats().sum(PathStats::retransmittedPackets)).as("sealed repairs too").isPositive();
             assertThatThrownBy(() -> stranger.connect(server.localAddress())).hasMessageContaining("with the same job key?");
+            assertThat(server.retriesSent()).as("the client was retried").isPositive();
+            assertThat(server.dropped(DropReason.BAD_TOKEN)).isZero();
             await(() -> server.dropped(DropReason.BAD_TAG) > 0, 5_000, "the stranger's INIT refused");
             assertThat(server.connectionCount()).as("no state for the stranger").isEqualTo(1);
         }
