@@ -16,6 +16,7 @@ import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
+import io.longhaul.harness.train.Efficiency;
 import io.longhaul.harness.train.TrainConfig;
 import io.longhaul.collectives.DataType;
 import picocli.CommandLine;
@@ -148,20 +149,25 @@ final class DemoCommand implements Callable<Integer> {
         return result.runs().stream().allMatch(r -> r.messagesLost() == 0);
     }
 
+    /** Pairs of runs (0 km twin and distance, interleaved) behind each efficiency on a real-time backend. */
+    static final int PAIRS = 7;
+
+    /**
+     * The demo's grid. Every distance cell is {@value #PAIRS} pairs of runs on a real-time backend
+     * (the 0 km twins are the baseline, so no 0 km cell is needed): the full grid is sized to
+     * finish in about 3 minutes on 2 cores, the quick one in about a minute. The cells where CUBIC
+     * collapses take the longest.
+     */
     static SweepPlan plan(final boolean quick) {
         final TrainConfig defaults = TrainConfig.defaults();
-        if (quick) {
-            final TrainConfig train = new TrainConfig(defaults.gradBytes(), defaults.bucketBytes(), defaults.forwardNs(), defaults.backwardNs(),
-                3, 1, DataType.FLOAT32);
-            return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 1000.0), List.of(0.1), List.of("bbr", "cubic"), List.of("hier"),
-                true, 4L << 20, 4L << 20, 2, 2, 1, train);
-        }
-        // Sized to finish in about 2-3 minutes on 2 cores: the cells where CUBIC collapses take
-        // seconds per step, so steps and all-reduce repetitions are kept few.
         final TrainConfig train = new TrainConfig(defaults.gradBytes(), defaults.bucketBytes(), defaults.forwardNs(), defaults.backwardNs(),
             3, 1, DataType.FLOAT32);
-        return new SweepPlan(List.of("dci-1000km"), List.of(0.0, 10.0, 100.0, 1000.0), List.of(0.0, 0.1), List.of("bbr", "cubic"),
-            List.of("ring", "hier"), true, 4L << 20, 16L << 20, 4, 1, 1, train);
+        if (quick) {
+            return new SweepPlan(List.of("dci-1000km"), List.of(1000.0), List.of(0.1), List.of("bbr", "cubic"), List.of("hier"),
+                true, 4L << 20, 4L << 20, 2, 2, 1, train).withPairs(PAIRS);
+        }
+        return new SweepPlan(List.of("dci-1000km"), List.of(10.0, 100.0, 1000.0), List.of(0.0, 0.1), List.of("bbr", "cubic"),
+            List.of("hier"), true, 4L << 20, 16L << 20, 4, 1, 1, train).withPairs(PAIRS);
     }
 
     /** Loss the bounded-mode section runs at, in percent. */
@@ -202,30 +208,48 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Efficiency per configuration (rows) and distance (columns), from the training rows. */
+    /**
+     * Efficiency per configuration (rows) and distance (columns), from the training rows, each
+     * with its interval (or "no measurable loss" when the interval holds 100%), then how it was
+     * measured and how fine the measurement is.
+     */
     static String efficiencyTable(final List<SweepRow> rows) {
         final TreeSet<Double> distances = new TreeSet<>();
         final Map<String, Map<Double, SweepRow>> byConfig = new TreeMap<>();
+        final TreeSet<String> methods = new TreeSet<>();
+        double widest = 0;
+        double narrowest = Double.POSITIVE_INFINITY;
         for (final SweepRow r : rows) {
-            if (SweepRow.TRAIN.equals(r.kind()) && r.distanceKm() != null && r.efficiency() != null) {
+            if (SweepRow.TRAIN.equals(r.kind()) && r.distanceKm() != null && r.efficiency() != null && r.distanceKm() > 0) {
                 distances.add(r.distanceKm());
                 byConfig.computeIfAbsent(r.configLabel(), k -> new TreeMap<>()).put(r.distanceKm(), r);
+                final Efficiency e = r.efficiencyEstimate();
+                methods.add(e.method());
+                widest = Math.max(widest, e.halfWidth());
+                narrowest = Math.min(narrowest, e.halfWidth());
             }
         }
-        final StringBuilder sb = new StringBuilder("# training efficiency (step time at 0 km / step time at distance; step ms)\n");
+        final StringBuilder sb = new StringBuilder("# training efficiency: step time at 0 km / step time at the distance, and the step time\n");
         sb.append(String.format(Locale.ROOT, "%-24s", "# config"));
         for (final double d : distances) {
-            sb.append(String.format(Locale.ROOT, " %19s", String.format(Locale.ROOT, "%.0f km", d)));
+            sb.append(String.format(Locale.ROOT, " %-38s", String.format(Locale.ROOT, "%.0f km", d)));
         }
         sb.append('\n');
         for (final Map.Entry<String, Map<Double, SweepRow>> e : byConfig.entrySet()) {
             sb.append(String.format(Locale.ROOT, "%-24s", e.getKey()));
             for (final double d : distances) {
                 final SweepRow r = e.getValue().get(d);
-                sb.append(r == null ? String.format(Locale.ROOT, " %19s", "-")
-                    : String.format(Locale.ROOT, " %7.1f%% (%7.1f ms)", r.efficiency() * 100, r.stepMs()));
+                sb.append(r == null ? String.format(Locale.ROOT, " %-38s", "-")
+                    : String.format(Locale.ROOT, " %-38s", r.efficiencyEstimate().label() + String.format(Locale.ROOT, " %.0f ms", r.stepMs())));
             }
             sb.append('\n');
+        }
+        for (final String m : methods) {
+            sb.append("# efficiency: ").append(m).append('\n');
+        }
+        if (!byConfig.isEmpty() && widest > 0) {
+            sb.append(String.format(Locale.ROOT, "# resolution: intervals of +-%.1f%% to +-%.1f%%; a cell whose interval holds 100%% shows "
+                + "\"no measurable loss\"%n", 100 * narrowest, 100 * widest));
         }
         return sb.toString();
     }

@@ -17,6 +17,7 @@ import io.longhaul.harness.sweep.SweepCell;
 import io.longhaul.harness.sweep.SweepPlan;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
+import io.longhaul.harness.train.TrainComparison;
 import io.longhaul.harness.train.TrainConfig;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
@@ -130,6 +131,12 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Warm-up training steps (default ${DEFAULT-VALUE}).")
     private int warmup;
 
+    @Option(names = "--pairs", paramLabel = "N", defaultValue = "0",
+        description = {"Pairs of training runs per cell on a real-time backend: the 0 km twin and the distance run, interleaved; the",
+            "efficiency is their median ratio with a 95%% bootstrap interval (default 0: " + TrainComparison.DEFAULT_PAIRS + "). The sim "
+            + "backend is exact and runs each once."})
+    private int pairs;
+
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "sim", description = "Where to run (default ${DEFAULT-VALUE}).")
     private String backend;
 
@@ -190,7 +197,7 @@ final class SweepCommand implements Callable<Integer> {
                 Units.parseDurationNs("--backward", backward), steps, warmup, DataType.FLOAT32);
             plan = new SweepPlan(scenarios, numbers("--distance", distances, 0, 20_000), numbers("--loss", losses, 0, 100), ccs, algos, !noBench,
                 Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train,
-                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs, schedulerAxis, pathAxis);
+                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs, schedulerAxis, pathAxis, pairs);
             fb = FabricBackends.byName(backend);
             for (final String name : scenarios) {
                 final Scenario sc = ScenarioLoader.load(name);

@@ -3,7 +3,6 @@ package io.longhaul.harness.cli;
 import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
-import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.sweep.Sweep;
 import io.longhaul.harness.sweep.SweepCell;
 import io.longhaul.harness.sweep.SweepListener;
@@ -26,18 +25,18 @@ final class SweepProgress implements SweepListener {
     }
 
     /**
-     * On a real-time backend, runs the plan's first cell once unmeasured: otherwise the first cells
-     * would also pay for class loading and JIT compilation.
+     * On a real-time backend, runs the plan's first cell once (one pair) unmeasured: otherwise the
+     * first cells would also pay for class loading and JIT compilation.
      */
     void warmUp(final SweepPlan plan, final FabricBackend backend) {
-        if (backend.name().equals(SimBackend.NAME)) {
+        if (backend.exact()) {
             return;
         }
         out.print("warming up the JVM on one cell ...");
         out.flush();
         final long t0 = System.nanoTime();
         final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
-        Sweep.runCell(plan, backend, scenario, plan.cells(name -> Sweep.defaultsOf(scenario)).get(0));
+        Sweep.runCell(plan.withPairs(1), backend, scenario, plan.cells(name -> Sweep.defaultsOf(scenario)).get(0));
         out.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
         out.flush();
     }
@@ -59,7 +58,7 @@ final class SweepProgress implements SweepListener {
     @Override
     public void onCellDone(final SweepCell cell, final int index, final int total, final List<SweepRow> cellRows) {
         final String eff = cellRows.stream().filter(r -> SweepRow.TRAIN.equals(r.kind())).findFirst()
-            .map(r -> String.format(Locale.ROOT, " step %.1f ms, efficiency %.1f%%", r.stepMs(), r.efficiency() * 100)).orElse("");
+            .map(r -> String.format(Locale.ROOT, " step %.1f ms, efficiency %s", r.stepMs(), r.efficiencyEstimate().label())).orElse("");
         final String bw = cellRows.stream().filter(r -> SweepRow.BUSBW.equals(r.kind())).reduce((a, b) -> b)
             .map(r -> String.format(Locale.ROOT, " busbw %.3f GB/s at %s", r.busbwGbps(), Units.formatSize(r.bytes()))).orElse("");
         out.println(bw + eff);

@@ -16,6 +16,15 @@ public interface FabricBackend {
     String description();
 
     /**
+     * @return whether runs are exact: in virtual time, deterministic, free of measurement noise
+     *         (the simulator), so one run per configuration says all; a real-time backend's runs
+     *         are repeated and reported with an interval.
+     */
+    default boolean exact() {
+        return false;
+    }
+
+    /**
      * Builds the ranks, connects them and returns when every rank can run collectives.
      *
      * @throws IllegalArgumentException if this backend cannot build {@code spec}, saying why.

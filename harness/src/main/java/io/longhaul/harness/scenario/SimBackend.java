@@ -48,6 +48,11 @@ public final class SimBackend implements FabricBackend {
     }
 
     @Override
+    public boolean exact() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "simulated transport in virtual time (deterministic; fast)";
     }

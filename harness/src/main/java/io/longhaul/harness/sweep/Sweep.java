@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Runs a {@link SweepPlan} cell by cell on a {@link FabricBackend}, appending each finished cell
  * to the results directory ({@link SweepResults}); cells already there are skipped, so an
  * interrupted sweep resumes where it stopped. Each cell gets fresh clusters: one for the
- * all-reduce size sweep, two for training (the cell and its 0 km baseline). A cell of a bounded
+ * all-reduce size sweep, two for training (the cell and its 0 km baseline; on a real-time backend
+ * {@code plan.pairs()} pairs of them, interleaved, see {@link TrainComparison}). A cell of a bounded
  * plan with a mode axis measures each size of every cell with {@link ModeMeasurement} (time,
  * bytes received, error against the exact sum, the same procedure in every mode); training runs
  * in the reliable cells only.
@@ -148,11 +149,11 @@ public final class Sweep {
             }
         }
         if (plan.train() != null) {
-            final TrainComparison t = TrainComparison.run(backend, s, plan.train());
+            final TrainComparison t = TrainComparison.run(backend, s, plan.train(), plan.pairs());
             final TrainResult r = t.result();
             rows.add(new SweepRow(cell.key(), cell.scenario(), backend.name(), cell.distanceKm(), loss, cell.cc(), cell.algorithm(),
                 SweepRow.TRAIN, plan.train().gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6, r.exposedNs() / 1e6,
-                t.baseline().meanStepNs() / 1e6, t.efficiency(), s.seed()).withFabric(r.fabric()));
+                t.baseline().meanStepNs() / 1e6, t.efficiency(), s.seed()).withFabric(r.fabric()).withEfficiency(t.estimate()));
         }
         return rows;
     }

@@ -23,10 +23,22 @@ import java.util.List;
  * @param deadlineNs   per-step budget of the bounded modes, 0 = auto.
  * @param schedulers   path scheduler specs; empty = each scenario's own.
  * @param paths        paths per inter-DC session; empty = each scenario's own.
+ * @param pairs        pairs of training runs (0 km twin and distance, interleaved) per cell on a
+ *                     real-time backend; 0 = {@link io.longhaul.harness.train.TrainComparison#DEFAULT_PAIRS}.
+ *                     An exact backend runs each once.
  */
 public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<Double> lossPercents, List<String> ccs, List<String> algorithms,
                         boolean bench, long benchMinBytes, long benchMaxBytes, int benchFactor, int benchIterations, int benchWarmup,
-                        TrainConfig train, List<String> modes, long deadlineNs, List<String> schedulers, List<Integer> paths) {
+                        TrainConfig train, List<String> modes, long deadlineNs, List<String> schedulers, List<Integer> paths, int pairs) {
+
+    /** A plan with the backend's default number of training pairs. */
+    public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
+                     final List<String> algorithms, final boolean bench, final long benchMinBytes, final long benchMaxBytes,
+                     final int benchFactor, final int benchIterations, final int benchWarmup, final TrainConfig train, final List<String> modes,
+                     final long deadlineNs, final List<String> schedulers, final List<Integer> paths) {
+        this(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor, benchIterations,
+            benchWarmup, train, modes, deadlineNs, schedulers, paths, 0);
+    }
 
     /** A plan with each scenario's own scheduler and paths. */
     public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
@@ -62,6 +74,10 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
                 throw new IllegalArgumentException("paths " + p + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
             }
         }
+        if (pairs < 0 || pairs > io.longhaul.harness.train.TrainComparison.MAX_PAIRS) {
+            throw new IllegalArgumentException("--pairs " + pairs + " is out of range; accepted: 1 to "
+                + io.longhaul.harness.train.TrainComparison.MAX_PAIRS);
+        }
         if (scenarios.isEmpty()) {
             throw new IllegalArgumentException("a sweep needs at least one scenario");
         }
@@ -73,6 +89,12 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
                 throw new IllegalArgumentException("loss " + p + "% is out of range; accepted: 0 to 100");
             }
         }
+    }
+
+    /** @return this plan with {@code n} training pairs per cell on a real-time backend. */
+    public SweepPlan withPairs(final int n) {
+        return new SweepPlan(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor,
+            benchIterations, benchWarmup, train, modes, deadlineNs, schedulers, paths, n);
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.longhaul.harness.scenario.FabricLinkCounters;
 import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.scenario.LinkTimeline;
+import io.longhaul.harness.train.Efficiency;
 
 import java.util.List;
 
@@ -17,12 +18,17 @@ import java.util.List;
  * per direction over the run the row closes (a train row: the training run at the cell's distance;
  * the largest-size busbw row of a cell: the whole size sweep of that cell), and {@code timeline}
  * (train rows on the simulated backend) the bytes each link delivered over time.
+ *
+ * <p>A train row's {@code efficiency} is the estimate of {@link Efficiency}, {@code efficiencyLow}
+ * and {@code efficiencyHigh} its 95% interval, {@code pairs} the pairs of runs behind it and
+ * {@code exact} whether they ran in virtual time.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SweepRow(String cell, String scenario, String backend, Double distanceKm, Double lossPercent, String cc, String algorithm,
                        String kind, Long bytes, Double timeUs, Double algbwGbps, Double busbwGbps, Double stepMs, Double computeMs,
                        Double exposedMs, Double baselineStepMs, Double efficiency, Long seed, String mode, Double receivedFraction,
-                       Double relErr, String scheduler, Integer paths, String fabric, List<FabricLinkCounters> links, LinkTimeline timeline) {
+                       Double relErr, String scheduler, Integer paths, String fabric, List<FabricLinkCounters> links, LinkTimeline timeline,
+                       Double efficiencyLow, Double efficiencyHigh, Integer pairs, Boolean exact) {
 
     /** A row without multipath fields. */
     public SweepRow(final String cell, final String scenario, final String backend, final Double distanceKm, final Double lossPercent,
@@ -30,14 +36,14 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
                     final Double busbwGbps, final Double stepMs, final Double computeMs, final Double exposedMs, final Double baselineStepMs,
                     final Double efficiency, final Long seed, final String mode, final Double receivedFraction, final Double relErr) {
         this(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs, computeMs,
-            exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, null, null, null, null, null);
+            exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, null, null, null, null, null, null, null, null, null);
     }
 
     /** @return this row with the path scheduler and paths of its sessions. */
     public SweepRow withMultipath(final String schedulerSpec, final Integer pathCount) {
         return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
             computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, schedulerSpec, pathCount, fabric, links,
-            timeline);
+            timeline, efficiencyLow, efficiencyHigh, pairs, exact);
     }
 
     /** @return this row with the fabric spec, per-link counters and timeline of {@code report} (unchanged for null). */
@@ -47,13 +53,35 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
         }
         return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
             computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, report.fabric(),
-            report.links(), report.timeline());
+            report.links(), report.timeline(), efficiencyLow, efficiencyHigh, pairs, exact);
     }
 
     /** @return this row with the group's spec only (for rows whose counters another row of the cell carries). */
     public SweepRow withFabricSpec(final String spec) {
         return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
-            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, spec, links, timeline);
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, spec, links, timeline,
+            efficiencyLow, efficiencyHigh, pairs, exact);
+    }
+
+    /** @return this row with the efficiency's estimate, interval, pairs and exactness. */
+    public SweepRow withEfficiency(final Efficiency e) {
+        return new SweepRow(cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
+            computeMs, exposedMs, baselineStepMs, e.value(), seed, mode, receivedFraction, relErr, scheduler, paths, fabric, links, timeline,
+            e.low(), e.high(), e.pairs(), e.exact());
+    }
+
+    /**
+     * @return the efficiency with its interval; null for a row without one. A row written before
+     *         intervals were recorded reads as exact.
+     */
+    public Efficiency efficiencyEstimate() {
+        if (efficiency == null) {
+            return null;
+        }
+        if (efficiencyLow == null || efficiencyHigh == null) {
+            return Efficiency.exact(efficiency);
+        }
+        return new Efficiency(efficiency, efficiencyLow, efficiencyHigh, pairs == null ? 1 : pairs, Boolean.TRUE.equals(exact));
     }
 
     /** A row of the reliable mode (no mode, fraction received or error recorded). */
@@ -72,12 +100,13 @@ public record SweepRow(String cell, String scenario, String backend, Double dist
     /** CSV columns, in order. */
     public static final List<String> COLUMNS = List.of("cell", "scenario", "backend", "distance_km", "loss_percent", "cc", "algorithm", "kind",
         "bytes", "time_us", "algbw_gbps", "busbw_gbps", "step_ms", "compute_ms", "exposed_ms", "baseline_step_ms", "efficiency", "seed", "mode",
-        "received_fraction", "rel_err", "scheduler", "paths", "fabric");
+        "received_fraction", "rel_err", "scheduler", "paths", "fabric", "efficiency_low", "efficiency_high", "pairs", "exact");
 
     /** @return the CSV line (no newline), fields in {@link #COLUMNS} order, empty when null (per-link counters and timelines are in the JSON only). */
     public String csv() {
         final Object[] v = {cell, scenario, backend, distanceKm, lossPercent, cc, algorithm, kind, bytes, timeUs, algbwGbps, busbwGbps, stepMs,
-            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, fabric};
+            computeMs, exposedMs, baselineStepMs, efficiency, seed, mode, receivedFraction, relErr, scheduler, paths, fabric, efficiencyLow,
+            efficiencyHigh, pairs, exact};
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < v.length; i++) {
             if (i > 0) {

@@ -31,10 +31,16 @@ class DemoCommandTest {
         final String printed = out.toString();
         assertThat(exit).as(printed + err).isZero();
         assertThat(printed).contains("# training efficiency").contains("bbr hier loss 0.1%").contains("cubic hier loss 0.1%")
-            .contains("0 km").contains("1000 km").contains("# report:");
+            .contains("1000 km").contains("# efficiency: median of 7 interleaved pairs, 95% bootstrap interval")
+            .contains("# resolution: intervals of").contains("# report:");
+        // No efficiency above 100% is printed bare: only inside its interval.
+        final java.util.regex.Matcher above = java.util.regex.Pattern.compile("\\b1\\d\\d\\.\\d% (?!\\[)").matcher(printed);
+        assertThat(above.find()).as("a bare figure above 100%% in:%n%s", printed).isFalse();
         final Path report = dir.resolve("report.html");
         assertThat(report).exists();
-        assertThat(Files.readString(report)).contains("<html").contains("data:image/png;base64,");
+        final String html = Files.readString(report);
+        assertThat(html).contains("<html").contains("data:image/png;base64,").contains("worst efficiency at 1000 km")
+            .contains("Backend loopback: the median ratio of interleaved pairs");
         final JsonNode rows = new ObjectMapper().readTree(dir.resolve("sweep.json").toFile());
         int train = 0;
         for (final JsonNode row : rows) {
@@ -42,12 +48,13 @@ class DemoCommandTest {
                 train++;
                 final double efficiency = row.path("efficiency").asDouble();
                 assertThat(efficiency).as(row.toString()).isPositive();
-                if (row.path("distance_km").asDouble() == 0) {
-                    assertThat(efficiency).as("0 km is its own baseline: %s", row).isEqualTo(1.0);
-                }
+                assertThat(row.path("pairs").asInt()).as(row.toString()).isEqualTo(7);
+                assertThat(row.path("exact").asBoolean()).as(row.toString()).isFalse();
+                assertThat(row.path("efficiency_low").asDouble()).as(row.toString()).isLessThanOrEqualTo(efficiency);
+                assertThat(row.path("efficiency_high").asDouble()).as(row.toString()).isGreaterThanOrEqualTo(efficiency);
             }
         }
-        assertThat(train).as("one training row per cell").isEqualTo(4);
+        assertThat(train).as("one training row per cell").isEqualTo(2);
     }
 
     @Test
