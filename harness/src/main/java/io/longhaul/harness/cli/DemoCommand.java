@@ -247,6 +247,9 @@ final class DemoCommand implements Callable<Integer> {
         for (final String m : methods) {
             sb.append("# efficiency: ").append(m).append('\n');
         }
+        rows.stream().filter(r -> SweepRow.TRAIN.equals(r.kind()) && r.scale() != null).findFirst().ifPresent(r -> sb.append(String.format(
+            Locale.ROOT, "# scale 1:%.0f: rates and gradient bytes are 1/%.0f of the real system's, delays and compute real%n", r.scale(),
+            r.scale())));
         if (!byConfig.isEmpty() && widest > 0) {
             sb.append(String.format(Locale.ROOT, "# resolution: intervals of +-%.1f%% to +-%.1f%%; a cell whose interval holds 100%% shows "
                 + "\"no measurable loss\"%n", 100 * narrowest, 100 * widest));

@@ -104,7 +104,24 @@ public final class Report {
         final long cells = data.rows().stream().map(SweepRow::cell).distinct().count();
         final String backends = String.join(", ", data.rows().stream().map(SweepRow::backend).filter(b -> b != null).distinct().toList());
         return cells + " configurations" + (backends.isEmpty() ? "" : " on " + backends) + ", " + data.perf().size() + " perf runs. "
-            + "Efficiency = step time at 0 km / step time at distance, all else equal. Targets: >= 95% up to 10 km, >= 90% at 100 and 1000 km.";
+            + "Efficiency = step time at 0 km / step time at distance, all else equal. Targets: >= 95% up to 10 km, >= 90% at 100 and 1000 km."
+            + scales(data.rows());
+    }
+
+    /** @return a sentence on the scale factors of the rows' scenarios, or "" when none is scaled. */
+    static String scales(final List<SweepRow> rows) {
+        final java.util.TreeSet<Double> factors = new java.util.TreeSet<>();
+        for (final SweepRow r : rows) {
+            if (r.scale() != null) {
+                factors.add(r.scale());
+            }
+        }
+        if (factors.isEmpty()) {
+            return "";
+        }
+        final List<String> f = factors.stream().map(x -> "1:" + (x == Math.rint(x) ? Long.toString(x.longValue()) : x.toString())).toList();
+        return " Scale " + String.join(", ", f) + ": link rates and gradient bytes are that fraction of the real system's, delays and "
+            + "compute times are real, so efficiencies and step times read as they are and bandwidths and bytes scale back up by the factor.";
     }
 
     static String seriesOf(final SweepRow r) {

@@ -80,10 +80,18 @@ public final class Scenario {
     private final Algorithm algorithm;
     private final int chunkBytes;
     private final long seed;
+    /** How many times the real system's rates and gradient sizes were divided to run here; 1 = not scaled. */
+    private final double scale;
+    /** Largest scale factor. */
+    public static final double MAX_SCALE = 1e6;
 
     Scenario(final String name, final String description, final String source, final List<DataCenter> dcs, final LinkSpec intraDcLink,
              final PairLink[][] pairs, final String congestionControl, final String scheduler, final int paths, final int maxPayloadBytes,
-             final Algorithm algorithm, final int chunkBytes, final long seed) {
+             final Algorithm algorithm, final int chunkBytes, final long seed, final double scale) {
+        if (!(scale >= 1 && scale <= MAX_SCALE)) {
+            throw new IllegalArgumentException("scale " + scale + " is out of range; accepted: 1 to " + (long) MAX_SCALE);
+        }
+        this.scale = scale;
         this.name = name;
         this.description = description;
         this.source = source;
@@ -301,7 +309,7 @@ public final class Scenario {
 
     private Scenario withPairs(final PairLink[][] newPairs) {
         return new Scenario(name, description, source, dcs, intraDcLink, newPairs, congestionControl, scheduler, paths, maxPayloadBytes, algorithm,
-            chunkBytes, seed);
+            chunkBytes, seed, scale);
     }
 
     private interface PairChange {
@@ -349,13 +357,13 @@ public final class Scenario {
 
     public Scenario withCongestionControl(final String cc) {
         return new Scenario(name, description, source, dcs, intraDcLink, pairs, Objects.requireNonNull(cc), scheduler, paths, maxPayloadBytes,
-            algorithm, chunkBytes, seed);
+            algorithm, chunkBytes, seed, scale);
     }
 
     /** @return this scenario with path scheduler {@code spec} (not validated here; see {@code PathSchedulers.validate}). */
     public Scenario withScheduler(final String spec) {
         return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, Objects.requireNonNull(spec), paths,
-            maxPayloadBytes, algorithm, chunkBytes, seed);
+            maxPayloadBytes, algorithm, chunkBytes, seed, scale);
     }
 
     /** @return this scenario with {@code value} paths per inter-DC session (1 to {@value TransportContext#MAX_PATHS}). */
@@ -364,17 +372,39 @@ public final class Scenario {
             throw new IllegalArgumentException("paths " + value + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
         }
         return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, value, maxPayloadBytes,
-            algorithm, chunkBytes, seed);
+            algorithm, chunkBytes, seed, scale);
     }
 
     public Scenario withAlgorithm(final Algorithm value) {
         return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, paths, maxPayloadBytes,
-            Objects.requireNonNull(value), chunkBytes, seed);
+            Objects.requireNonNull(value), chunkBytes, seed, scale);
+    }
+
+    /**
+     * @return how many times this scenario scales the real system down: its links run at
+     *         1/scale of the real rate (and the training model's gradient should be 1/scale of the
+     *         real one), while delays and compute times are the real ones, so the ratio of
+     *         communication to compute, and with it the efficiency, is the real system's. 1 = not
+     *         scaled.
+     */
+    public double scale() {
+        return scale;
+    }
+
+    /** @return one line reading results back at full size, e.g. "scale 1:400 (1 Gbit/s here is 400 Gbit/s at full size; ...)", or "" when not scaled. */
+    public String scaleNote() {
+        if (scale == 1) {
+            return "";
+        }
+        final double rate = pairs.length > 1 && pairs[0][1] != null ? pairs[0][1].link().rateBitsPerSecond() : 0;
+        return "scale 1:" + formatKm(scale) + " (rates and gradient bytes are 1/" + formatKm(scale) + " of the real system's"
+            + (rate > 0 ? ": " + gbit(rate) + " here is " + gbit(rate * scale) + " at full size" : "")
+            + "; delays and compute times are real, so efficiencies read as they are)";
     }
 
     public Scenario withSeed(final long value) {
         return new Scenario(name, description, source, dcs, intraDcLink, pairs, congestionControl, scheduler, paths, maxPayloadBytes, algorithm,
-            chunkBytes, value);
+            chunkBytes, value, scale);
     }
 
     /** @return a multi-line human summary: DCs, links with their delays, defaults. */
@@ -400,7 +430,15 @@ public final class Scenario {
             .append(", max payload ").append(maxPayloadBytes).append(" B\n");
         sb.append("  collectives: algorithm=").append(algorithm.algorithmName()).append(", chunk ").append(Units.formatSize(chunkBytes))
             .append("; seed ").append(seed).append('\n');
+        if (scale != 1) {
+            sb.append("  ").append(scaleNote()).append('\n');
+        }
         return sb.toString();
+    }
+
+    private static String gbit(final double bitsPerSecond) {
+        return java.math.BigDecimal.valueOf(bitsPerSecond / 1e9).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString()
+            + " Gbit/s";
     }
 
     static String formatKm(final double km) {

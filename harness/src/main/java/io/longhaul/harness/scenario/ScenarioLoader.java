@@ -57,6 +57,7 @@ import java.util.regex.Pattern;
  * transport: {cc: bbr, scheduler: spray, paths: 4, max_payload: 1472}
  * collectives: {algorithm: hier, chunk: 1M}
  * seed: 1
+ * scale: 400                            # rates are 1/400 of the real system's (default 1: not scaled)
  * }</pre>
  *
  * Every error is a {@link ScenarioException} naming the file, the YAML path, the value and what
@@ -72,7 +73,7 @@ public final class ScenarioLoader {
     /** Largest number of ranks in one DC. */
     public static final int MAX_RANKS_PER_DC = 4096;
 
-    private static final List<String> TOP_KEYS = List.of("name", "description", "dcs", "links", "transport", "collectives", "seed");
+    private static final List<String> TOP_KEYS = List.of("name", "description", "dcs", "links", "transport", "collectives", "seed", "scale");
     private static final List<String> DC_KEYS = List.of("name", "ranks");
     private static final List<String> LINKS_KEYS = List.of("intra", "inter", "pairs");
     private static final List<String> INTRA_KEYS = List.of("delay", "jitter", "rate", "queue", "loss", "burst", "reorder", "dup", "corrupt");
@@ -237,7 +238,16 @@ public final class ScenarioLoader {
             }
         }
         final long seed = top.containsKey("seed") ? top.get("seed").integer(Long.MIN_VALUE, Long.MAX_VALUE) : 1;
-        return new Scenario(name, description, source, dcs, intra, pairs, cc, scheduler, paths, maxPayload, algorithm, chunk, seed);
+        double scale = 1;
+        if (top.containsKey("scale")) {
+            final YamlTree st = top.get("scale");
+            scale = st.convert("a number", Double::parseDouble);
+            if (!(scale >= 1 && scale <= Scenario.MAX_SCALE)) {
+                throw st.error("'" + st.text("a number") + "' is out of range; accepted: 1 to " + (long) Scenario.MAX_SCALE
+                    + " (how many times the real system's rates are divided here)");
+            }
+        }
+        return new Scenario(name, description, source, dcs, intra, pairs, cc, scheduler, paths, maxPayload, algorithm, chunk, seed, scale);
     }
 
     private static String defaultName(final String file) {

@@ -103,7 +103,7 @@ public final class Sweep {
         final String fabricSpec = s.dataCenters().size() > 1 && s.interDcFabric() != null ? s.interDcFabric().toString() : null;
         final List<SweepRow> rows = new ArrayList<>();
         for (final SweepRow r : runCellRows(plan, backend, s, cell)) {
-            final SweepRow m = r.withMultipath(cell.scheduler(), cell.paths());
+            final SweepRow m = r.withMultipath(cell.scheduler(), cell.paths()).withScale(s.scale());
             rows.add(m.fabric() == null && fabricSpec != null ? m.withFabricSpec(fabricSpec) : m);
         }
         return rows;

@@ -3,6 +3,8 @@ package io.longhaul.harness.scenario;
 import io.longhaul.collectives.Algorithm;
 import io.longhaul.transport.sim.LinkSpec;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,6 +30,15 @@ class ScenarioLoaderTest {
             assertThat(s.source()).isEqualTo("preset " + name);
         }
         assertThat(ScenarioLoader.load("local").topology().toString()).isEqualTo("1x4");
+        assertThat(ScenarioLoader.load("local").scale()).as("one machine's DC is not scaled").isEqualTo(1);
+        assertThat(ScenarioLoader.load("local").describe()).doesNotContain("scale");
+        for (final String name : List.of("dci-10km", "dci-100km", "dci-1000km", "dci-1000km-ecmp", "lossy-1000km")) {
+            final Scenario s = ScenarioLoader.load(name);
+            assertThat(s.scale()).as(name).isEqualTo(400);
+            assertThat(s.describe()).as(name).contains("scale 1:400 (rates and gradient bytes are 1/400 of the real system's: "
+                + "1 Gbit/s here is 400 Gbit/s at full size; delays and compute times are real");
+            assertThat(s.withDistanceKm(10).atZeroDistance().scale()).as("variations keep the scale").isEqualTo(400);
+        }
         assertThat(ScenarioLoader.load("dci-100km").topology().toString()).isEqualTo("2x2");
     }
 
@@ -127,7 +138,7 @@ class ScenarioLoaderTest {
         "not a number|links:\\n  inter: {distance_km: far}|dci.yaml: links.inter.distance_km: 'far' is not a number; accepted: 0 to 20000 (line 5)",
         "out of range|links:\\n  inter: {distance_km: 30000}|dci.yaml: links.inter.distance_km: '30000' is out of range; accepted: 0 to 20000 (line 5)",
         "unknown key|links:\\n  inter: {distanse_km: 10}|dci.yaml: links.inter.distanse_km: unknown key; did you mean 'distance_km'? accepted: distance_km, equipment_delay, jitter, rate, queue, loss, burst, reorder, dup, corrupt, ecmp, fail, degrade, nic, nic_queue, hash_seed (line 5)",
-        "unknown top key|link:\\n  inter: {}|dci.yaml: link: unknown key; did you mean 'links'? accepted: name, description, dcs, links, transport, collectives, seed (line 4)",
+        "unknown top key|link:\\n  inter: {}|dci.yaml: link: unknown key; did you mean 'links'? accepted: name, description, dcs, links, transport, collectives, seed, scale (line 4)",
         "duplicate key|seed: 1\\nseed: 2|dci.yaml: seed: duplicate key; each key may appear once (line 5)",
         "bad rate unit|links:\\n  inter: {rate: 1gigabit}|dci.yaml: links.inter.rate: '1gigabit' has unknown unit 'gigabit'; accepted: bit, kbit, mbit, gbit, tbit (bits/s); bps, kbps, mbps, gbps, tbps (bytes/s) (line 5)",
         "bad loss|links:\\n  inter: {loss: 120%}|dci.yaml: links.inter.loss: '120%' is out of range; accepted: 0% to 100% (line 5)",
@@ -148,6 +159,7 @@ class ScenarioLoaderTest {
         "bad scheduler|transport: {scheduler: nope}|dci.yaml: transport.scheduler: unknown path scheduler 'nope'; available: flowlet, minrtt, plb, single, spray, weighted (line 4)",
         "too many paths|transport: {paths: 99}|dci.yaml: transport.paths: '99' is out of range; accepted: 1 to 16 (line 4)",
         "bad ranks|seed: x|dci.yaml: seed: 'x' is not a whole number; accepted: -9223372036854775808 to 9223372036854775807 (line 4)",
+        "scale below 1|scale: 0.5|dci.yaml: scale: '0.5' is out of range; accepted: 1 to 1000000 (how many times the real system's rates are divided here) (line 4)",
     })
     void shouldNameFileFieldValueAndAcceptedRange(final String what, final String extra, final String message) {
         assertThatThrownBy(() -> parse(TWO_DCS + extra.replace("\\n", "\n"))).isInstanceOf(ScenarioException.class).hasMessage(message);

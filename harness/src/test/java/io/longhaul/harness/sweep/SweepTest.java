@@ -64,7 +64,7 @@ class SweepTest {
         assertThat(bounded.receivedFraction()).as("5%% loss, 6 ms per step: something missing").isLessThan(1.0);
         assertThat(bounded.relErr()).isPositive();
         assertThat(bounded.timeUs()).as("bounded finishes before reliable repairs").isLessThan(reliable.timeUs());
-        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err,scheduler,paths,fabric,efficiency_low,efficiency_high,pairs,exact");
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err,scheduler,paths,fabric,efficiency_low,efficiency_high,pairs,exact,scale");
         final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
             io.longhaul.harness.report.Environment.capture());
         assertThat(html).contains("id=\"bounded\"").contains("alt=\"all-reduce time against loss per mode\"").contains("Table: all-reduce per mode (3 rows)");
