@@ -35,8 +35,8 @@ import java.util.stream.Collectors;
  *
  * @param innerSteps   H: steps between outer syncs (localsgd, diloco, streaming-diloco).
  * @param outerDtype   what the outer all-reduce carries.
- * @param fragments    F: streaming-diloco's fragments (1 to H).
- * @param overlapSteps T: streaming-diloco's inner steps overlapping an outer sync (0 to H-1).
+ * @param fragments    F: streaming-diloco's fragments (1 to H; not checked for other schedules, which ignore it).
+ * @param overlapSteps T: streaming-diloco's inner steps overlapping an outer sync (0 to H-1; not checked for other schedules).
  */
 public record TrainSchedule(Kind kind, int innerSteps, OuterDtype outerDtype, int fragments, int overlapSteps) {
     /** Default H. */
@@ -136,10 +136,11 @@ public record TrainSchedule(Kind kind, int innerSteps, OuterDtype outerDtype, in
         if (innerSteps < 1 || innerSteps > MAX_INNER_STEPS) {
             throw new IllegalArgumentException("--inner-steps " + innerSteps + " is out of range; accepted: 1 to " + MAX_INNER_STEPS);
         }
-        if (fragments < 1 || fragments > innerSteps) {
+        // F and T matter to streaming-diloco only; other schedules carry them unchecked (--inner-steps 2 is fine for localsgd).
+        if (kind == Kind.STREAMING_DILOCO && (fragments < 1 || fragments > innerSteps)) {
             throw new IllegalArgumentException("--fragments " + fragments + " is out of range; accepted: 1 to --inner-steps (" + innerSteps + ")");
         }
-        if (overlapSteps < 0 || overlapSteps >= innerSteps) {
+        if (kind == Kind.STREAMING_DILOCO && (overlapSteps < 0 || overlapSteps >= innerSteps)) {
             throw new IllegalArgumentException("--overlap-steps " + overlapSteps + " is out of range; accepted: 0 to --inner-steps - 1 ("
                 + (innerSteps - 1) + ")");
         }
