@@ -90,7 +90,17 @@ public record TrainSchedule(Kind kind, int innerSteps, OuterDtype outerDtype, in
      * dequantizes all contributions and averages them.
      */
     public enum OuterDtype {
-        FLOAT("float", 32), BFLOAT16("bfloat16", 16), INT8("int8", 8), INT4("int4", 4);
+        /** float32 values, all-reduced (average). */
+        FLOAT("float", 32),
+        /** bfloat16 values (rounded to nearest even from the float pseudo-gradient), all-reduced (average, reduced in float). */
+        BFLOAT16("bfloat16", 16),
+        /**
+         * 8-bit blockwise codes + float32 scales, all-gathered, decoded and averaged: INTELLECT-1's outer all-reduce
+         * (Jaghouar et al. 2024, arXiv:2412.01152, DiLoCo at scale with an int8 pseudo-gradient all-reduce).
+         */
+        INT8("int8", 8),
+        /** 4-bit blockwise codes + float32 scales, as int8 (Streaming DiLoCo's 4-bit outer gradients). */
+        INT4("int4", 4);
 
         private final String flagName;
         private final int bits;

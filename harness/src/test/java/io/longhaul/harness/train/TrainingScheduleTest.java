@@ -1,6 +1,7 @@
 package io.longhaul.harness.train;
 
 import io.longhaul.collectives.DataType;
+import io.longhaul.harness.scenario.LoopbackBackend;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.scenario.SimBackend;
@@ -228,6 +229,25 @@ class TrainingScheduleTest {
         assertThat(longer.totalDciBytes()).isEqualTo(8 * 2 * 2 * (GRAD / 2 + HEADER));
         final TrainResult ddp = run(twoDcs(1, 20, "ring"), BASE);
         assertThat(longer.meanStepNs()).isLessThan(ddp.meanStepNs());
+    }
+
+    @Test
+    void shouldRunDilocoWithInt8OuterSyncsOverRealSocketsAndCountTheSameBytesAsTheSimulator() {
+        // 2 DCs x 2 ranks, 1 ms between DCs, on loopback sockets in real time (a short run: 256 KiB, 2 + 4 steps of 6 ms).
+        final Scenario s = ScenarioLoader.parse("dcs: [{name: a, ranks: 2}, {name: b, ranks: 2}]\n"
+            + "links: {intra: \"delay=5us\", inter: {distance_km: 0, equipment_delay: 1ms, rate: 1gbit}}\ncollectives: {algorithm: hier}\nseed: 5\n",
+            "loop.yaml", "test");
+        final long grad = 256L << 10;
+        final TrainConfig c = new TrainConfig(grad, grad / 2, 2 * MS, 4 * MS, 4, 2, DataType.FLOAT32,
+            TrainSchedule.of(TrainSchedule.Kind.DILOCO).withInnerSteps(2).withOuterDtype(TrainSchedule.OuterDtype.INT8));
+        final TrainResult real = TrainComparison.runOnce(new LoopbackBackend(), s, c);
+        final TrainResult sim = run(s, c);
+        // The int8 sync is a ring all-gather over ranks 0-1-2-3: ranks 1 and 3 each send 3 blocks of codes + scales + header across.
+        final long payload = 4 * (grad / 4 / PseudoGradientCodec.BLOCK) + grad / 4;
+        final long perSync = 2 * 3 * (payload + HEADER);
+        assertThat(sim.dciBytes()).containsExactly(0L, perSync, 0L, perSync);
+        assertThat(real.dciBytes()).isEqualTo(sim.dciBytes());
+        assertThat(real.stepNs()).hasSize(4).allSatisfy(step -> assertThat(step).isGreaterThanOrEqualTo(6 * MS));
     }
 
     @Test
