@@ -89,6 +89,36 @@ public final class Communicator {
         this(fabric, Topology.flat(fabric.size()), new CommunicatorConfig());
     }
 
+    /**
+     * A communicator over a subset of this one's ranks (MPI's {@code MPI_Comm_split}, NCCL's
+     * {@code ncclCommSplit}): group rank i is this communicator's rank {@code members[i]}, the
+     * topology keeps each member's DC (DC indices renumbered in order of first appearance), the
+     * configuration is this one's. Its messages travel in {@code tagSpace} (see
+     * {@link io.longhaul.collectives.fabric.GroupFabric}), so collectives on the group and on this
+     * communicator may run at the same time. Purely local: every member must call it with the same
+     * members and tag space, and this rank must be one of them.
+     */
+    public Communicator group(final int[] members, final int tagSpace) {
+        final io.longhaul.collectives.fabric.GroupFabric view = io.longhaul.collectives.fabric.GroupFabric.of(fabric, members, tagSpace);
+        final int[] dcIndex = new int[topology.dcCount()];
+        java.util.Arrays.fill(dcIndex, -1);
+        final int[] dcs = new int[members.length];
+        int next = 0;
+        for (int i = 0; i < members.length; i++) {
+            final int dc = topology.dcOf(members[i]);
+            if (dcIndex[dc] < 0) {
+                dcIndex[dc] = next++;
+            }
+            dcs[i] = dcIndex[dc];
+        }
+        return new Communicator(view, Topology.of(dcs), config);
+    }
+
+    /** @return {@link #group} over the ranks of this rank's DC (ascending), in {@code tagSpace}. */
+    public Communicator dcGroup(final int tagSpace) {
+        return group(topology.ranksIn(topology.dcOf(rank())), tagSpace);
+    }
+
     public int rank() {
         return fabric.rank();
     }

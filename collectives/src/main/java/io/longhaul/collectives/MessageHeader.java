@@ -26,8 +26,15 @@ final class MessageHeader {
     static final int LENGTH = 32;
     static final int MAGIC_DATA = 0x4C484331;
     static final int MAGIC_ABORT = 0x4C484341;
-    /** Fabric tag bits for the step tag; the rest hold the low bits of the sequence number. */
+    /** Fabric tag bits for the step tag; the next {@link #SEQ_BITS} hold the low bits of the sequence number. */
     static final int STEP_BITS = 20;
+    /**
+     * Fabric tag bits for the sequence number: collectives whose numbers differ by a multiple of
+     * 2^10 must not be in flight at once on a pair of ranks (a second receive with the same tag is
+     * refused loudly). The top {@link io.longhaul.collectives.fabric.GroupFabric#TAG_SPACE_BITS}
+     * bits are left 0 for the tag space of a {@link io.longhaul.collectives.fabric.GroupFabric}.
+     */
+    static final int SEQ_BITS = 10;
     static final int ABORT_STEP = (1 << STEP_BITS) - 1;
     static final int MAX_STEP_TAG = ABORT_STEP - 1;
 
@@ -35,7 +42,7 @@ final class MessageHeader {
     }
 
     static int fabricTag(final int seq, final int stepTag) {
-        return (seq << STEP_BITS) | stepTag;
+        return ((seq & ((1 << SEQ_BITS) - 1)) << STEP_BITS) | stepTag;
     }
 
     static void write(final ByteBuffer b, final int seq, final CollectiveSpec spec, final Algorithm algorithm,

@@ -17,6 +17,7 @@ import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainComparison;
 import io.longhaul.harness.train.TrainConfig;
 import io.longhaul.harness.train.TrainResult;
+import io.longhaul.harness.train.TrainSchedule;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
@@ -36,17 +37,23 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code longhaul train}: the synthetic data-parallel training model on a scenario, next to the
- * same run at 0 km, printing step, compute and exposed communication times and the efficiency.
+ * same run at 0 km, printing step, compute and exposed communication times, the bytes crossing
+ * the DCI per step, and the efficiency, under a synchronization schedule ({@code --schedule}:
+ * ddp, localsgd, diloco, streaming-diloco, async1; see {@link TrainSchedule}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Data-parallel training model: bucketed gradient all-reduce overlapping the backward pass (as PyTorch DDP);",
-        "reports step time, exposed communication and efficiency = step time at 0 km / step time at the scenario's distance."},
+    description = {"Data-parallel training model: bucketed gradient all-reduce overlapping the backward pass (as PyTorch DDP), or",
+        "a multi-DC schedule (--schedule localsgd, diloco, streaming-diloco, async1); reports step time, exposed communication,",
+        "bytes crossing the DCI per step and efficiency = step time at 0 km / step time at the scenario's distance."},
     footer = {"", "Scale: the presets' 1 Gbit/s inter-DC links are 400 Gbit/s scaled down 400x; scale --grad-size the same way and keep",
         "compute times (a 1.3B-parameter model's 2.6 GB bf16 gradient is --grad-size 6.5M --dtype bf16 here).", "", "Examples:",
         "  longhaul train --scenario dci-1000km",
         "  longhaul train --scenario lossy-1000km --cc cubic --algo ring --json train.json",
         "  longhaul train --scenario my-dcs.yaml --grad-size 64M --bucket-size 8M --forward 100ms --backward 200ms --steps 10",
         "  longhaul train --scenario dci-1000km-ecmp --scheduler plb --paths 4 --json train-plb.json",
+        "  longhaul train --scenario dci-1000km --schedule diloco --inner-steps 16 --outer-dtype int8",
+        "  longhaul train --scenario dci-1000km --schedule streaming-diloco --inner-steps 8 --fragments 4 --overlap-steps 2",
+        "  longhaul train --scenario dci-1000km --schedule async1 --json async1.json",
         "  longhaul train --model mlp --scenario dci-1000km --loss 1%% --mode bounded --deadline 6ms",
         "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json"})
 final class TrainCommand implements Callable<Integer> {
@@ -92,11 +99,43 @@ final class TrainCommand implements Callable<Integer> {
     private String backward;
 
     @Option(names = "--steps", paramLabel = "N",
-        description = "Measured steps (default 5; with --model mlp: optimizer steps, default 300).")
+        description = "Measured steps (default 5; with localsgd, diloco, streaming-diloco: 2 x --inner-steps; with --model mlp: "
+            + "optimizer steps, default 300).")
     private Integer steps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Warm-up steps, not measured (default ${DEFAULT-VALUE}).")
-    private int warmup;
+    @Option(names = "--warmup", paramLabel = "N",
+        description = "Warm-up steps, not measured (default 1; async1: 2, as step 1 waits for step 0's all-reduce, which opens the "
+            + "connections; localsgd, diloco, streaming-diloco: --inner-steps, so that the first outer sync, which opens the inter-DC "
+            + "connections, is not measured).")
+    private Integer warmup;
+
+    @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "ddp",
+        description = "How ranks synchronize (default ${DEFAULT-VALUE}): ddp (every step's gradient all-reduced across all ranks), "
+            + "localsgd or diloco (gradients all-reduced inside each DC; every --inner-steps steps a blocking outer all-reduce of the "
+            + "pseudo-gradient across all ranks; the two differ only in the outer optimizer, not in time or bytes), streaming-diloco "
+            + "(the outer all-reduce in --fragments staggered fragments, each overlapping --overlap-steps steps), async1 (step t's "
+            + "all-reduce overlaps step t+1), e.g. --schedule diloco.")
+    private String scheduleName;
+
+    @Option(names = "--inner-steps", paramLabel = "H",
+        description = "localsgd, diloco, streaming-diloco: steps between outer syncs, 1-" + TrainSchedule.MAX_INNER_STEPS + " (default "
+            + TrainSchedule.DEFAULT_INNER_STEPS + "), e.g. --inner-steps 32.")
+    private Integer innerSteps;
+
+    @Option(names = "--outer-dtype", paramLabel = "TYPE",
+        description = "localsgd, diloco, streaming-diloco: what the outer all-reduce carries: float, bfloat16, or int8/int4 (blockwise "
+            + "quantized codes + scales, all-gathered and averaged) (default float), e.g. --outer-dtype int8.")
+    private String outerDtype;
+
+    @Option(names = "--fragments", paramLabel = "F",
+        description = "streaming-diloco: fragments of the model, synced at staggered steps, 1 to --inner-steps (default "
+            + TrainSchedule.DEFAULT_FRAGMENTS + "), e.g. --fragments 2.")
+    private Integer fragments;
+
+    @Option(names = "--overlap-steps", paramLabel = "T",
+        description = "streaming-diloco: steps a fragment's outer sync overlaps before a step waits for it, 0 to --inner-steps - 1 "
+            + "(default " + TrainSchedule.DEFAULT_OVERLAP_STEPS + "), e.g. --overlap-steps 2.")
+    private Integer overlapSteps;
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float", description = "Gradient type: float, bf16, half, double (default ${DEFAULT-VALUE}).")
     private String dtype;
@@ -160,15 +199,20 @@ final class TrainCommand implements Callable<Integer> {
         if (!model.trim().equalsIgnoreCase("synthetic")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + " is unknown; accepted: synthetic, mlp");
         }
-        final int steps = this.steps == null ? 5 : this.steps;
         final PrintWriter out = spec.commandLine().getOut();
         final Scenario s;
         final TrainConfig config;
         final FabricBackend fb;
         try {
+            final TrainSchedule schedule = scheduleFromFlags();
+            final boolean outer = schedule.kind().hasOuterSteps();
+            final int steps = this.steps != null ? this.steps : outer ? 2 * schedule.innerSteps() : 5;
+            final int warmup = this.warmup != null ? this.warmup
+                : outer ? schedule.innerSteps() : schedule.kind() == TrainSchedule.Kind.ASYNC1 ? 2 : 1;
             s = scenarioFromFlags();
             config = new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize), Units.parseSizeBytes("--bucket-size", bucketSize),
-                Units.parseDurationNs("--forward", forward), Units.parseDurationNs("--backward", backward), steps, warmup, DataType.parse(dtype));
+                Units.parseDurationNs("--forward", forward), Units.parseDurationNs("--backward", backward), steps, warmup, DataType.parse(dtype),
+                schedule);
             fb = FabricBackends.byName(backend);
             SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final IllegalArgumentException | IllegalStateException e) {
@@ -192,13 +236,18 @@ final class TrainCommand implements Callable<Integer> {
         }
         final TrainComparison c = TrainComparison.run(fb, s, config);
         final TrainResult r = c.result();
-        out.println("#  step   time(ms)  compute(ms)  exposed(ms)");
+        out.println("# schedule: " + config.schedule());
+        out.println("#  step   time(ms)  compute(ms)  exposed(ms)  dci(bytes)");
         for (int i = 0; i < r.stepNs().size(); i++) {
             final long st = r.stepNs().get(i);
-            out.printf(Locale.ROOT, "  %5d  %9.2f  %11.2f  %11.2f%n", i + 1, st / 1e6, r.computeNs() / 1e6, (st - r.computeNs()) / 1e6);
+            out.printf(Locale.ROOT, "  %5d  %9.2f  %11.2f  %11.2f  %10d%n", i + 1, st / 1e6, r.computeNs() / 1e6, (st - r.computeNs()) / 1e6,
+                r.dciBytes().get(i));
         }
         out.printf(Locale.ROOT, "# mean step %.2f ms (compute %.2f, exposed communication %.2f); at 0 km %.2f ms%n", r.meanStepNs() / 1e6,
             r.computeNs() / 1e6, r.exposedNs() / 1e6, c.baseline().meanStepNs() / 1e6);
+        out.printf(Locale.ROOT, "# schedule %s: exposed communication %.2f ms per step, DCI %.0f bytes (%.2f MiB) per step%s%n",
+            config.schedule().kind().flagName(), r.exposedNs() / 1e6, r.meanDciBytesPerStep(), r.meanDciBytesPerStep() / (1 << 20), c.result() == c.baseline() ? "" : String.format(Locale.ROOT,
+                "; at 0 km exposed %.2f ms", c.baseline().exposedNs() / 1e6));
         final double target = s.maxDistanceKm() <= 10 ? 0.95 : 0.90;
         out.printf(Locale.ROOT, "# efficiency at %s km: %.1f%% (target %.0f%%: %s)%n", km(s.maxDistanceKm()), c.efficiency() * 100, target * 100,
             c.efficiency() >= target ? "met" : "missed");
@@ -214,9 +263,47 @@ final class TrainCommand implements Callable<Integer> {
                 s.algorithm().algorithmName(), SweepRow.TRAIN, config.gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6,
                 r.exposedNs() / 1e6, c.baseline().meanStepNs() / 1e6, c.efficiency(), s.seed()).withMultipath(s.scheduler(), s.paths())
                 .withFabric(r.fabric());
-            Files.writeString(json.toPath(), SweepResults.toJson(row) + "\n", StandardCharsets.UTF_8);
+            final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            final com.fasterxml.jackson.databind.node.ObjectNode node =
+                (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(SweepResults.toJson(row));
+            final TrainSchedule sched = config.schedule();
+            node.put("schedule", sched.kind().flagName());
+            if (sched.kind().hasOuterSteps()) {
+                node.put("innerSteps", sched.innerSteps());
+                node.put("outerDtype", sched.outerDtype().flagName());
+            }
+            if (sched.kind() == TrainSchedule.Kind.STREAMING_DILOCO) {
+                node.put("fragments", sched.fragments());
+                node.put("overlapSteps", sched.overlapSteps());
+            }
+            node.put("exposedCommMs", r.exposedNs() / 1e6);
+            node.put("dciBytesPerStep", r.meanDciBytesPerStep());
+            final com.fasterxml.jackson.databind.node.ArrayNode steps = node.putArray("stepMs");
+            r.stepNs().forEach(st -> steps.add(st / 1e6));
+            final com.fasterxml.jackson.databind.node.ArrayNode dci = node.putArray("stepDciBytes");
+            r.dciBytes().forEach(dci::add);
+            Files.writeString(json.toPath(), mapper.writeValueAsString(node) + "\n", StandardCharsets.UTF_8);
         }
         return 0;
+    }
+
+    /** The schedule from --schedule, --inner-steps, --outer-dtype, --fragments and --overlap-steps; flags a schedule ignores are refused. */
+    private TrainSchedule scheduleFromFlags() {
+        final TrainSchedule.Kind kind = TrainSchedule.Kind.parse(scheduleName);
+        if (!kind.hasOuterSteps()) {
+            for (final String[] f : new String[][] {{"--inner-steps", innerSteps == null ? null : ""}, {"--outer-dtype", outerDtype}}) {
+                if (f[1] != null) {
+                    throw new IllegalArgumentException(f[0] + " applies to --schedule localsgd, diloco and streaming-diloco, not " + kind.flagName());
+                }
+            }
+        }
+        if (kind != TrainSchedule.Kind.STREAMING_DILOCO && (fragments != null || overlapSteps != null)) {
+            throw new IllegalArgumentException((fragments != null ? "--fragments" : "--overlap-steps") + " applies to --schedule streaming-diloco, not "
+                + kind.flagName());
+        }
+        return new TrainSchedule(kind, innerSteps != null ? innerSteps : TrainSchedule.DEFAULT_INNER_STEPS,
+            outerDtype != null ? TrainSchedule.OuterDtype.parse(outerDtype) : TrainSchedule.OuterDtype.FLOAT,
+            fragments != null ? fragments : TrainSchedule.DEFAULT_FRAGMENTS, overlapSteps != null ? overlapSteps : TrainSchedule.DEFAULT_OVERLAP_STEPS);
     }
 
     private CommandLine.ParameterException bad(final String message) {
@@ -225,6 +312,9 @@ final class TrainCommand implements Callable<Integer> {
 
     private Integer callMlp() throws IOException {
         final PrintWriter out = spec.commandLine().getOut();
+        if (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null || fragments != null || overlapSteps != null) {
+            throw bad("--schedule, --inner-steps, --outer-dtype, --fragments and --overlap-steps apply to --model synthetic, not mlp");
+        }
         final Scenario s;
         final ModelConfig config;
         final FabricBackend fb;

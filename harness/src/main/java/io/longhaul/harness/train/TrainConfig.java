@@ -19,8 +19,12 @@ import java.util.concurrent.TimeUnit;
  * 6.7 GB gradient: the bf16 gradient of a 3.4B-parameter model (a GPT-style 1.3B model has a
  * 2.6 GB bf16 gradient: {@code --grad-size 6.5M} here), in 1.6 GB buckets (PyTorch DDP's
  * default is 25 MB; raise {@code --bucket-size} accordingly for a finer pipeline).
+ *
+ * <p>{@code schedule} says how ranks synchronize ({@link TrainSchedule}); the 7-argument
+ * constructor gives {@link TrainSchedule#ddp()}.
  */
-public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long backwardNs, int steps, int warmup, DataType dtype) {
+public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long backwardNs, int steps, int warmup, DataType dtype,
+                          TrainSchedule schedule) {
     /** Default gradient size: 16 MiB. */
     public static final long DEFAULT_GRAD_BYTES = 16L << 20;
     /** Default bucket size: 4 MiB. */
@@ -58,6 +62,19 @@ public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long
         if (warmup < 0 || warmup > 100_000) {
             throw new IllegalArgumentException("--warmup " + warmup + " is out of range; accepted: 0 to 100000");
         }
+        if (schedule == null) {
+            throw new IllegalArgumentException("--schedule is missing; accepted: ddp, localsgd, diloco, streaming-diloco, async1");
+        }
+        if (schedule.kind() == TrainSchedule.Kind.STREAMING_DILOCO && schedule.fragments() > gradBytes / dtype.size()) {
+            throw new IllegalArgumentException("--fragments " + schedule.fragments() + " is out of range; accepted: 1 to the gradient's "
+                + gradBytes / dtype.size() + " elements");
+        }
+    }
+
+    /** Synchronous DDP ({@link TrainSchedule#ddp()}). */
+    public TrainConfig(final long gradBytes, final long bucketBytes, final long forwardNs, final long backwardNs, final int steps,
+                       final int warmup, final DataType dtype) {
+        this(gradBytes, bucketBytes, forwardNs, backwardNs, steps, warmup, dtype, TrainSchedule.ddp());
     }
 
     /** The defaults: 16 MiB float32 gradient, 4 MiB buckets, 30 ms forward, 60 ms backward, 5 steps after 1 warm-up. */
@@ -66,15 +83,25 @@ public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long
     }
 
     public TrainConfig withSteps(final int measured, final int warm) {
-        return new TrainConfig(gradBytes, bucketBytes, forwardNs, backwardNs, measured, warm, dtype);
+        return new TrainConfig(gradBytes, bucketBytes, forwardNs, backwardNs, measured, warm, dtype, schedule);
     }
 
     public TrainConfig withSizes(final long grad, final long bucket) {
-        return new TrainConfig(grad, bucket, forwardNs, backwardNs, steps, warmup, dtype);
+        return new TrainConfig(grad, bucket, forwardNs, backwardNs, steps, warmup, dtype, schedule);
     }
 
     public TrainConfig withCompute(final long forward, final long backward) {
-        return new TrainConfig(gradBytes, bucketBytes, forward, backward, steps, warmup, dtype);
+        return new TrainConfig(gradBytes, bucketBytes, forward, backward, steps, warmup, dtype, schedule);
+    }
+
+    /** @return this configuration with another synchronization schedule. */
+    public TrainConfig withSchedule(final TrainSchedule value) {
+        return new TrainConfig(gradBytes, bucketBytes, forwardNs, backwardNs, steps, warmup, dtype, value);
+    }
+
+    /** @return elements of the gradient (and of the pseudo-gradient of the outer steps). */
+    public int gradElements() {
+        return (int) (gradBytes / dtype.size());
     }
 
     /** @return compute time of one step: forward + backward. */
@@ -95,6 +122,7 @@ public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long
     public String toString() {
         return "grad " + Units.formatSize(gradBytes) + " " + dtype.ncclName() + " in " + bucketSizes().size() + " buckets of "
             + Units.formatSize(bucketBytes) + ", forward " + Units.formatDuration(forwardNs) + ", backward "
-            + Units.formatDuration(backwardNs) + ", " + steps + " steps + " + warmup + " warm-up";
+            + Units.formatDuration(backwardNs) + ", " + steps + " steps + " + warmup + " warm-up"
+            + (schedule.kind() == TrainSchedule.Kind.DDP ? "" : ", schedule " + schedule);
     }
 }
