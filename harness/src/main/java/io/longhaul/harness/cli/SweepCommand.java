@@ -19,6 +19,7 @@ import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainComparison;
 import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.harness.train.TrainSchedule;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.cc.CongestionControls;
 import io.longhaul.transport.path.PathSchedulers;
@@ -82,6 +83,13 @@ final class SweepCommand implements Callable<Integer> {
         description = "Paths (UDP source ports) per inter-DC session, 1-16 (default: each scenario's own); more than 1 on the sim "
             + "backend needs an ECMP group between the DCs (links.inter.ecmp), e.g. --paths 1,4.")
     private List<Integer> paths;
+
+    @Option(names = "--schedule", paramLabel = "NAME[:k=v]", split = ",",
+        description = {"Training schedules (default ddp): ddp, localsgd, diloco, streaming-diloco, async1, with :key=value parameters",
+            "H (inner steps), outer (float, bfloat16, int8, int4), F and T (streaming-diloco), e.g. --schedule",
+            "ddp,diloco:outer=int8,streaming-diloco:F=2. Schedules with outer steps measure whole rounds of H steps (at least 2)",
+            "after H warm-up steps; async1 warms up 2 steps."})
+    private List<String> trainSchedules;
 
     @Option(names = "--mode", paramLabel = "MODE", split = ",", defaultValue = "reliable",
         description = "Collective modes: reliable, bounded, bounded+hadamard (default ${DEFAULT-VALUE}); bounded cells measure the all-reduce "
@@ -170,6 +178,14 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
             final List<Integer> pathAxis = paths == null ? List.of() : paths;
+            final List<String> scheduleAxis = trainSchedules == null ? List.of() : trainSchedules;
+            for (final String ts : scheduleAxis) {
+                try {
+                    TrainSchedule.parse(ts);
+                } catch (final IllegalArgumentException x) {
+                    throw new IllegalArgumentException("--schedule: " + x.getMessage().replace("--schedule ", ""));
+                }
+            }
             for (final int p : pathAxis) {
                 if (p < 1 || p > TransportContext.MAX_PATHS) {
                     throw new IllegalArgumentException("--paths " + p + " is out of range; accepted: 1 to " + TransportContext.MAX_PATHS);
@@ -197,7 +213,8 @@ final class SweepCommand implements Callable<Integer> {
                 Units.parseDurationNs("--backward", backward), steps, warmup, DataType.FLOAT32);
             plan = new SweepPlan(scenarios, numbers("--distance", distances, 0, 20_000), numbers("--loss", losses, 0, 100), ccs, algos, !noBench,
                 Units.parseSizeBytes("--minbytes", minBytes), Units.parseSizeBytes("--maxbytes", maxBytes), factor, iters, warmupIters, train,
-                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs, schedulerAxis, pathAxis, pairs);
+                modeNames.equals(List.of(SweepCell.RELIABLE)) ? List.of() : modeNames, deadlineNs, schedulerAxis, pathAxis, pairs,
+                scheduleAxis);
             fb = FabricBackends.byName(backend);
             for (final String name : scenarios) {
                 final Scenario sc = ScenarioLoader.load(name);

@@ -11,7 +11,6 @@ import io.longhaul.harness.scenario.FabricBackend;
 import io.longhaul.harness.scenario.FabricBackends;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
-import io.longhaul.harness.scenario.SimBackend;
 import io.longhaul.harness.sweep.SweepResults;
 import io.longhaul.harness.sweep.SweepRow;
 import io.longhaul.harness.train.TrainComparison;
@@ -150,6 +149,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--print-link", description = "Print the scenario's inter-DC link spec (after --distance, --loss) and exit; scripts shape real NICs with it.")
     private boolean printLink;
 
+    @Option(names = "--pairs", paramLabel = "N", defaultValue = "0",
+        description = {"Real-time backends: pairs of runs, the 0 km twin and the distance run interleaved; the efficiency is their",
+            "median ratio with a 95%% bootstrap interval (default 0: " + TrainComparison.DEFAULT_PAIRS + "). The sim backend is exact "
+            + "and runs each once."})
+    private int pairs;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON (a sweep row of kind train), e.g. --json train.json.")
     private File json;
 
@@ -227,14 +232,19 @@ final class TrainCommand implements Callable<Integer> {
         out.println("# model: " + config);
         out.println("# backend: " + fb.name() + " (" + fb.description() + ")");
         out.flush();
-        if (!fb.name().equals(SimBackend.NAME)) {
+        if (!fb.exact()) {
             // Real time: an unmeasured run of each first, or the measured scenario would also pay
             // for class loading and JIT compilation (doubling its step time here) and its 0 km
             // twin, run second, would not.
             TrainComparison.runOnce(fb, s, config.withSteps(config.steps(), config.warmup()));
             TrainComparison.runOnce(fb, s.atZeroDistance(), config.withSteps(config.steps(), config.warmup()));
         }
-        final TrainComparison c = TrainComparison.run(fb, s, config);
+        final TrainComparison c;
+        try {
+            c = TrainComparison.run(fb, s, config, pairs);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         final TrainResult r = c.result();
         out.println("# schedule: " + config.schedule());
         out.println("#  step   time(ms)  compute(ms)  exposed(ms)  dci(bytes)");
@@ -249,8 +259,8 @@ final class TrainCommand implements Callable<Integer> {
             config.schedule().kind().flagName(), r.exposedNs() / 1e6, r.meanDciBytesPerStep(), r.meanDciBytesPerStep() / (1 << 20), c.result() == c.baseline() ? "" : String.format(Locale.ROOT,
                 "; at 0 km exposed %.2f ms", c.baseline().exposedNs() / 1e6));
         final double target = s.maxDistanceKm() <= 10 ? 0.95 : 0.90;
-        out.printf(Locale.ROOT, "# efficiency at %s km: %.1f%% (target %.0f%%: %s)%n", km(s.maxDistanceKm()), c.efficiency() * 100, target * 100,
-            c.efficiency() >= target ? "met" : "missed");
+        out.printf(Locale.ROOT, "# efficiency at %s km: %s (target %.0f%%: %s); %s%n", km(s.maxDistanceKm()), c.estimate().label(),
+            target * 100, c.estimate().meets(target) ? "met" : "missed", c.estimate().method());
         if (r.fabric() != null) {
             out.print(r.fabric().table("# "));
         }
@@ -262,25 +272,15 @@ final class TrainCommand implements Callable<Integer> {
                 : "|sched=" + s.scheduler() + "|paths=" + s.paths()), s.name(), fb.name(), s.maxDistanceKm(), lossPct, s.congestionControl(),
                 s.algorithm().algorithmName(), SweepRow.TRAIN, config.gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6,
                 r.exposedNs() / 1e6, c.baseline().meanStepNs() / 1e6, c.efficiency(), s.seed()).withMultipath(s.scheduler(), s.paths())
-                .withFabric(r.fabric());
+                .withFabric(r.fabric()).withEfficiency(c.estimate()).withScale(s.scale())
+                .withSchedule(config.schedule().spec(), r.meanDciBytesPerStep());
             final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             final com.fasterxml.jackson.databind.node.ObjectNode node =
                 (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(SweepResults.toJson(row));
-            final TrainSchedule sched = config.schedule();
-            node.put("schedule", sched.kind().flagName());
-            if (sched.kind().hasOuterSteps()) {
-                node.put("innerSteps", sched.innerSteps());
-                node.put("outerDtype", sched.outerDtype().flagName());
-            }
-            if (sched.kind() == TrainSchedule.Kind.STREAMING_DILOCO) {
-                node.put("fragments", sched.fragments());
-                node.put("overlapSteps", sched.overlapSteps());
-            }
-            node.put("exposedCommMs", r.exposedNs() / 1e6);
-            node.put("dciBytesPerStep", r.meanDciBytesPerStep());
-            final com.fasterxml.jackson.databind.node.ArrayNode steps = node.putArray("stepMs");
+            // Per measured step (every run's, in order), beside the row's means.
+            final com.fasterxml.jackson.databind.node.ArrayNode steps = node.putArray("steps_ms");
             r.stepNs().forEach(st -> steps.add(st / 1e6));
-            final com.fasterxml.jackson.databind.node.ArrayNode dci = node.putArray("stepDciBytes");
+            final com.fasterxml.jackson.databind.node.ArrayNode dci = node.putArray("steps_dci_bytes");
             r.dciBytes().forEach(dci::add);
             Files.writeString(json.toPath(), mapper.writeValueAsString(node) + "\n", StandardCharsets.UTF_8);
         }

@@ -88,6 +88,7 @@ public final class Report {
         summary(h, train, bus, data);
         efficiency(h, train);
         exposed(h, train);
+        schedules(h, train);
         busbw(h, bus);
         bounded(h, data);
         goodput(h, data, bus);
@@ -209,6 +210,53 @@ public final class Report {
             chart(h, Charts.line("Exposed communication vs distance", "distance (km)", "exposed communication per step (ms)", s, false, false,
                 List.of()), "exposed communication against distance");
         }
+        close(h);
+    }
+
+    private static String scheduleOf(final SweepRow r) {
+        return r.schedule() == null ? "ddp" : r.schedule();
+    }
+
+    /**
+     * Training schedules side by side (shown when a schedule other than ddp ran): efficiency
+     * against distance per schedule, the bytes each crosses the DCI per step, and a table.
+     */
+    private static void schedules(final StringBuilder h, final List<SweepRow> train) {
+        if (train.stream().allMatch(r -> "ddp".equals(scheduleOf(r)))) {
+            return;
+        }
+        open(h, "schedules", "Training schedules",
+            "ddp all-reduces every step's gradient across all ranks; localsgd and diloco (DiLoCo) all-reduce inside each DC every step "
+                + "and across DCs every H steps; streaming-diloco syncs F fragments at staggered steps, each overlapped with T inner steps; "
+                + "async1 overlaps step t's cross-DC all-reduce with step t+1. Each is compared with itself at 0 km. The timing model does "
+                + "not capture the accuracy cost of syncing less often or of stale gradients.");
+        final Charts.Series eff = new Charts.Series();
+        for (final SweepRow r : train) {
+            eff.add(seriesOf(r), d(r.distanceKm()), d(r.efficiency()));
+        }
+        chart(h, Charts.line("Training efficiency vs distance per schedule", "distance (km)", "efficiency (0 km step / step)", eff, false,
+            false, List.of(new double[] {TARGET_NEAR, 0}, new double[] {TARGET_FAR, 1})), "efficiency against distance per schedule");
+        final double farKm = train.stream().mapToDouble(r -> d(r.distanceKm())).max().orElse(0);
+        final DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        for (final SweepRow r : train) {
+            if (d(r.distanceKm()) == farKm && r.dciBytesPerStep() != null) {
+                ds.addValue(r.dciBytesPerStep() / (1 << 20), (r.scenario() == null ? "" : r.scenario() + " ") + r.cc() + " " + r.algorithm(),
+                    scheduleOf(r));
+            }
+        }
+        chart(h, Charts.bars("Bytes crossing the DCI per step (" + km(farKm) + " km)", "schedule", "MiB per step (all ranks)", ds),
+            "DCI bytes per step per schedule");
+        h.append("<details open><summary>Table: per schedule</summary><table><tr><th class=\"l\">schedule</th><th class=\"l\">configuration</th>")
+            .append("<th>distance km</th><th>step ms</th><th>exposed ms</th><th>DCI MiB per step</th><th class=\"l\">efficiency (95% interval)</th></tr>");
+        for (final SweepRow r : train.stream().sorted(Comparator.comparing(Report::scheduleOf).thenComparing(SweepRow::configLabel)
+            .thenComparing(r -> d(r.distanceKm()))).toList()) {
+            h.append("<tr><td class=\"l\">").append(esc(scheduleOf(r))).append("</td><td class=\"l\">").append(esc(r.configLabel()))
+                .append("</td><td>").append(km(d(r.distanceKm()))).append("</td><td>").append(fmt(d(r.stepMs()), 1)).append("</td><td>")
+                .append(fmt(d(r.exposedMs()), 1)).append("</td><td>")
+                .append(r.dciBytesPerStep() == null ? "" : fmt(r.dciBytesPerStep() / (1 << 20), 3)).append("</td><td class=\"l\">")
+                .append(esc(r.efficiencyEstimate().label())).append("</td></tr>");
+        }
+        h.append("</table></details>");
         close(h);
     }
 

@@ -1,6 +1,7 @@
 package io.longhaul.harness.sweep;
 
 import io.longhaul.harness.train.TrainConfig;
+import io.longhaul.harness.train.TrainSchedule;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.path.PathSchedulers;
 
@@ -9,7 +10,7 @@ import java.util.List;
 
 /**
  * A sweep grid: scenarios × distances × loss rates × congestion controls × algorithms × path
- * schedulers × paths, and what
+ * schedulers × paths × training schedules, and what
  * to run in each cell: an nccl-tests-style all-reduce size sweep ({@code benchMinBytes} to
  * {@code benchMaxBytes}, ×{@code benchFactor}) and/or the training model.
  *
@@ -26,10 +27,22 @@ import java.util.List;
  * @param pairs        pairs of training runs (0 km twin and distance, interleaved) per cell on a
  *                     real-time backend; 0 = {@link io.longhaul.harness.train.TrainComparison#DEFAULT_PAIRS}.
  *                     An exact backend runs each once.
+ * @param schedules    training schedule specs ({@link TrainSchedule#parse}); empty = ddp. Kept in their
+ *                     canonical form, every parameter written out.
  */
 public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<Double> lossPercents, List<String> ccs, List<String> algorithms,
                         boolean bench, long benchMinBytes, long benchMaxBytes, int benchFactor, int benchIterations, int benchWarmup,
-                        TrainConfig train, List<String> modes, long deadlineNs, List<String> schedulers, List<Integer> paths, int pairs) {
+                        TrainConfig train, List<String> modes, long deadlineNs, List<String> schedulers, List<Integer> paths, int pairs,
+                        List<String> schedules) {
+
+    /** A plan of the ddp training schedule only. */
+    public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
+                     final List<String> algorithms, final boolean bench, final long benchMinBytes, final long benchMaxBytes,
+                     final int benchFactor, final int benchIterations, final int benchWarmup, final TrainConfig train, final List<String> modes,
+                     final long deadlineNs, final List<String> schedulers, final List<Integer> paths, final int pairs) {
+        this(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor, benchIterations,
+            benchWarmup, train, modes, deadlineNs, schedulers, paths, pairs, List.of());
+    }
 
     /** A plan with the backend's default number of training pairs. */
     public SweepPlan(final List<String> scenarios, final List<Double> distancesKm, final List<Double> lossPercents, final List<String> ccs,
@@ -66,6 +79,11 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
         algorithms = List.copyOf(algorithms);
         schedulers = List.copyOf(schedulers);
         paths = List.copyOf(paths);
+        final List<String> specs = new ArrayList<>();
+        for (final String sc : schedules) {
+            specs.add(TrainSchedule.parse(sc).spec());
+        }
+        schedules = List.copyOf(specs);
         for (final String sc : schedulers) {
             PathSchedulers.validate(sc);
         }
@@ -94,7 +112,7 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
     /** @return this plan with {@code n} training pairs per cell on a real-time backend. */
     public SweepPlan withPairs(final int n) {
         return new SweepPlan(scenarios, distancesKm, lossPercents, ccs, algorithms, bench, benchMinBytes, benchMaxBytes, benchFactor,
-            benchIterations, benchWarmup, train, modes, deadlineNs, schedulers, paths, n);
+            benchIterations, benchWarmup, train, modes, deadlineNs, schedulers, paths, n, schedules);
     }
 
     /**
@@ -119,9 +137,11 @@ public record SweepPlan(List<String> scenarios, List<Double> distancesKm, List<D
                     for (final double loss : lossPercents.isEmpty() ? List.of(-1.0) : lossPercents) {
                         for (final String sched : schedulers.isEmpty() ? List.of(d.scheduler()) : schedulers) {
                             for (final int p : paths.isEmpty() ? List.of(d.paths()) : paths) {
-                                for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
-                                    for (final String mode : modes.isEmpty() ? List.of(SweepCell.RELIABLE) : modes) {
-                                        out.add(new SweepCell(s, km, loss, cc, alg, mode, sched, p));
+                                for (final String ts : schedules.isEmpty() ? java.util.Collections.<String>singletonList(null) : schedules) {
+                                    for (final double km : distancesKm.isEmpty() ? List.of(d.distanceKm()) : distancesKm) {
+                                        for (final String mode : modes.isEmpty() ? List.of(SweepCell.RELIABLE) : modes) {
+                                            out.add(new SweepCell(s, km, loss, cc, alg, mode, sched, p, ts));
+                                        }
                                     }
                                 }
                             }

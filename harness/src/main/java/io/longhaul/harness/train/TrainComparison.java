@@ -81,16 +81,18 @@ public record TrainComparison(String scenario, double distanceKm, TrainResult re
         return new TrainComparison(scenario.name(), scenario.maxDistanceKm(), merged(at), merged(zero), Efficiency.ofPairs(b, d));
     }
 
-    /** Every measured step of {@code runs}, with the last run's fabric report. */
+    /** Every measured step (and its DCI bytes) of {@code runs}, with the last run's fabric report. */
     private static TrainResult merged(final List<TrainResult> runs) {
         if (runs.size() == 1) {
             return runs.get(0);
         }
         final List<Long> steps = new ArrayList<>();
+        final List<Long> dci = new ArrayList<>();
         for (final TrainResult r : runs) {
             steps.addAll(r.stepNs());
+            dci.addAll(r.dciBytes());
         }
-        return new TrainResult(runs.get(0).config(), steps, runs.get(runs.size() - 1).fabric());
+        return new TrainResult(runs.get(0).config(), steps, runs.get(runs.size() - 1).fabric(), dci.size() == steps.size() ? dci : List.of());
     }
 
     /** Runs {@code config} once on a fresh cluster built from {@code scenario} (with the fabric's report, if any). */

@@ -156,6 +156,58 @@ public record TrainSchedule(Kind kind, int innerSteps, OuterDtype outerDtype, in
         }
     }
 
+    /**
+     * Parses a schedule spec as sweeps take it: a name, then {@code :key=value} parameters
+     * ({@code H}, {@code outer}, {@code F}, {@code T}), e.g. {@code diloco:H=16:outer=int8} or
+     * {@code streaming-diloco:F=2:T=1}; what is not given is the default. Parameters a schedule
+     * ignores are refused, as {@code train} refuses their flags.
+     */
+    public static TrainSchedule parse(final String spec) {
+        final String[] parts = spec.trim().split(":");
+        final Kind kind = Kind.parse(parts[0]);
+        TrainSchedule s = of(kind);
+        for (int i = 1; i < parts.length; i++) {
+            final String[] kv = parts[i].split("=", 2);
+            if (kv.length != 2 || kv[1].isBlank()) {
+                throw new IllegalArgumentException("schedule '" + spec + "': '" + parts[i] + "' is not key=value; accepted keys: H, outer, F, T");
+            }
+            final String key = kv[0].trim();
+            final boolean outerKey = key.equals("H") || key.equals("outer");
+            final boolean streamingKey = key.equals("F") || key.equals("T");
+            if (!outerKey && !streamingKey) {
+                throw new IllegalArgumentException("schedule '" + spec + "': unknown key '" + key + "'; accepted: H, outer, F, T");
+            }
+            if (outerKey && !kind.hasOuterSteps() || streamingKey && kind != Kind.STREAMING_DILOCO) {
+                throw new IllegalArgumentException("schedule '" + spec + "': " + kind.flagName() + " takes no " + key);
+            }
+            final String v = kv[1].trim();
+            try {
+                s = switch (key) {
+                    case "H" -> s.withInnerSteps(Integer.parseInt(v));
+                    case "outer" -> s.withOuterDtype(OuterDtype.parse(v));
+                    case "F" -> s.withFragments(Integer.parseInt(v));
+                    default -> s.withOverlapSteps(Integer.parseInt(v));
+                };
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("schedule '" + spec + "': " + key + "=" + v + " is not a whole number");
+            }
+        }
+        return s;
+    }
+
+    /** @return the spec {@link #parse} reads back: the name and every parameter the schedule uses, e.g. {@code diloco:H=8:outer=float}. */
+    public String spec() {
+        switch (kind) {
+            case LOCALSGD:
+            case DILOCO:
+                return kind.flagName + ":H=" + innerSteps + ":outer=" + outerDtype.flagName;
+            case STREAMING_DILOCO:
+                return kind.flagName + ":H=" + innerSteps + ":outer=" + outerDtype.flagName + ":F=" + fragments + ":T=" + overlapSteps;
+            default:
+                return kind.flagName;
+        }
+    }
+
     /** Synchronous DDP, today's behaviour. */
     public static TrainSchedule ddp() {
         return of(Kind.DDP);

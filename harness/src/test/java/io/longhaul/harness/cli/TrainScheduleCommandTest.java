@@ -44,21 +44,20 @@ class TrainScheduleCommandTest {
             .contains("# schedule diloco: exposed communication ").contains(" per step, DCI ");
         // Defaults for an outer schedule: 2 x H measured steps after H warm-up steps.
         final JsonNode row = new ObjectMapper().readTree(json.toFile());
-        assertThat(row.get("schedule").asText()).isEqualTo("diloco");
-        assertThat(row.get("innerSteps").asInt()).isEqualTo(4);
-        assertThat(row.get("outerDtype").asText()).isEqualTo("int8");
-        assertThat(row.get("stepMs")).hasSize(8);
-        assertThat(row.get("stepDciBytes")).hasSize(8);
+        assertThat(row.get("schedule").asText()).isEqualTo("diloco:H=4:outer=int8");
+        assertThat(row.get("steps_ms")).hasSize(8);
+        assertThat(row.get("steps_dci_bytes")).hasSize(8);
         // Two outer syncs in 8 steps, nothing else crosses: 6 steps with 0 bytes.
         int zero = 0;
         long total = 0;
-        for (final JsonNode b : row.get("stepDciBytes")) {
+        for (final JsonNode b : row.get("steps_dci_bytes")) {
             zero += b.asLong() == 0 ? 1 : 0;
             total += b.asLong();
         }
         assertThat(zero).isEqualTo(6);
-        assertThat(row.get("dciBytesPerStep").asDouble()).isEqualTo(total / 8.0);
-        assertThat(row.get("exposedCommMs").asDouble()).isPositive();
+        assertThat(row.get("dci_bytes_per_step").asDouble()).isEqualTo(total / 8.0);
+        assertThat(row.get("exposed_ms").asDouble()).isPositive();
+        assertThat(row.get("exact").asBoolean()).as("the sim backend").isTrue();
     }
 
     @Test

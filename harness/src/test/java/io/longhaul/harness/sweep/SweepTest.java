@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SweepTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -64,7 +65,7 @@ class SweepTest {
         assertThat(bounded.receivedFraction()).as("5%% loss, 6 ms per step: something missing").isLessThan(1.0);
         assertThat(bounded.relErr()).isPositive();
         assertThat(bounded.timeUs()).as("bounded finishes before reliable repairs").isLessThan(reliable.timeUs());
-        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err,scheduler,paths,fabric,efficiency_low,efficiency_high,pairs,exact,scale");
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(0)).endsWith(",mode,received_fraction,rel_err,scheduler,paths,fabric,efficiency_low,efficiency_high,pairs,exact,scale,schedule,dci_bytes_per_step");
         final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
             io.longhaul.harness.report.Environment.capture());
         assertThat(html).contains("id=\"bounded\"").contains("alt=\"all-reduce time against loss per mode\"").contains("Table: all-reduce per mode (3 rows)");
@@ -100,6 +101,37 @@ class SweepTest {
         assertThat(html).contains("id=\"schedulers\"").contains("alt=\"training step time per path scheduler\"")
             .contains("alt=\"delivered per link around the link failure\"")
             .contains("Table: per-link counters (").doesNotContain("No results on an ECMP group.");
+    }
+
+    @Test
+    void shouldSweepTrainingSchedulesWithTheirDciBytesAndReportThem(@TempDir final Path dir) throws Exception {
+        final SweepPlan plan = new SweepPlan(List.of("dci-1000km"), List.of(1000.0), List.of(0.0), List.of("bbr"), List.of("hier"), false,
+            0, 0, 2, 1, 0, TINY, List.of(), 0, List.of(), List.of(), 0, List.of("ddp", "diloco:H=2", "async1"));
+        assertThat(plan.schedules()).as("specs kept in their full form").containsExactly("ddp", "diloco:H=2:outer=float", "async1");
+        final Recorder recorder = new Recorder();
+        final List<SweepRow> rows = Sweep.run(plan, new SimBackend(), dir, recorder);
+        assertThat(recorder.events).containsExactly("done dci-1000km|1000km|loss=0%|bbr|hier",
+            "done dci-1000km|1000km|loss=0%|bbr|hier|schedule=diloco:H=2:outer=float", "done dci-1000km|1000km|loss=0%|bbr|hier|schedule=async1");
+        assertThat(rows).extracting(SweepRow::schedule).containsExactly("ddp", "diloco:H=2:outer=float", "async1");
+        final SweepRow ddp = rows.get(0);
+        final SweepRow diloco = rows.get(1);
+        assertThat(diloco.dciBytesPerStep()).as("one outer sync of the whole model every 2 steps against one all-reduce per step")
+            .isLessThan(0.75 * ddp.dciBytesPerStep());
+        assertThat(rows).allSatisfy(r -> assertThat(r.exact()).isTrue());
+        assertThat(diloco.configLabel()).isEqualTo("bbr hier loss 0% diloco:H=2:outer=float");
+        assertThat(Files.readAllLines(dir.resolve(SweepResults.CSV)).get(2)).contains(",diloco:H=2:outer=float,");
+        final String html = io.longhaul.harness.report.Report.render(io.longhaul.harness.report.ReportData.load(dir),
+            io.longhaul.harness.report.Environment.capture());
+        assertThat(html).contains("id=\"schedules\"").contains("alt=\"DCI bytes per step per schedule\"").contains("Table: per schedule");
+        assertThat(html).contains("Scale 1:400");
+    }
+
+    @Test
+    void shouldRefuseAnUnknownScheduleOrAParameterItDoesNotTake() {
+        assertThatThrownBy(() -> new SweepPlan(List.of("dci-1000km"), List.of(), List.of(), List.of(), List.of(), false, 1, 1, 2, 1, 0, TINY,
+            List.of(), 0, List.of(), List.of(), 0, List.of("diloco:F=2"))).hasMessage("schedule 'diloco:F=2': diloco takes no F");
+        assertThatThrownBy(() -> new SweepPlan(List.of("dci-1000km"), List.of(), List.of(), List.of(), List.of(), false, 1, 1, 2, 1, 0, TINY,
+            List.of(), 0, List.of(), List.of(), 0, List.of("zero"))).hasMessageContaining("unknown; accepted: ddp, localsgd, diloco");
     }
 
     @Test
