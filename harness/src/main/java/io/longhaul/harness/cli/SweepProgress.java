@@ -25,7 +25,7 @@ final class SweepProgress implements SweepListener {
     }
 
     /**
-     * On a real-time backend, runs the plan's first cell once (one pair) unmeasured: otherwise the
+     * On a real-time backend, runs the plan's first cell as two pairs, unmeasured: otherwise the
      * first cells would also pay for class loading and JIT compilation.
      */
     void warmUp(final SweepPlan plan, final FabricBackend backend) {
@@ -36,7 +36,7 @@ final class SweepProgress implements SweepListener {
         out.flush();
         final long t0 = System.nanoTime();
         final Scenario scenario = ScenarioLoader.load(plan.scenarios().get(0));
-        Sweep.runCell(plan.withPairs(1), backend, scenario, plan.cells(name -> Sweep.defaultsOf(scenario)).get(0));
+        Sweep.runCell(plan.withPairs(2), backend, scenario, plan.cells(name -> Sweep.defaultsOf(scenario)).get(0));
         out.printf(Locale.ROOT, " %.1f s%n", (System.nanoTime() - t0) / 1e9);
         out.flush();
     }

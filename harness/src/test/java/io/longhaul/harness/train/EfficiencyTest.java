@@ -56,6 +56,8 @@ class EfficiencyTest {
     void shouldCallAnExactRatioOfOneNoMeasurableLossAndNeverPrintABareFigureAboveOneHundred() {
         assertThat(Efficiency.exact(1.0).label()).isEqualTo("no measurable loss (exact)");
         assertThat(Efficiency.exact(0.9996).noMeasurableLoss()).isTrue();
+        assertThat(Efficiency.exact(0.9994).noMeasurableLoss()).isFalse();
+        assertThat(Efficiency.exact(1.004).label()).as("faster at the distance, exactly").isEqualTo("no measurable loss (exact: 100.4%)");
         assertThat(Efficiency.exact(0.93).label()).isEqualTo("93.0% (exact)");
         assertThat(Efficiency.exact(0.93).meets(0.9)).isTrue();
         // Noise that puts every pair above 100% is shown with its interval, never alone.
