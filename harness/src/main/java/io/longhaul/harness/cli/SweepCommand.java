@@ -225,6 +225,15 @@ final class SweepCommand implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        for (final String name : plan.scenarios()) {
+            final String note = ScenarioLoader.load(name).scaleNote();
+            if (!note.isEmpty()) {
+                pw.println("# " + name + ": " + note);
+            }
+        }
+        pw.println("# backend " + fb.name() + ": " + (fb.exact() ? "exact, in virtual time (one run per training cell)"
+            : "real time; training efficiency is the median of " + (plan.pairs() == 0 ? TrainComparison.DEFAULT_PAIRS : plan.pairs())
+            + " interleaved pairs of runs with a 95% bootstrap interval"));
         final SweepProgress progress = new SweepProgress(pw);
         progress.warmUp(plan, fb);
         final List<SweepRow> rows = Sweep.run(plan, fb, out.toPath(), progress);

@@ -15,6 +15,7 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.Layer;
@@ -24,6 +25,8 @@ import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -76,6 +79,44 @@ final class Charts {
         }
     }
 
+    /** Series name → (x, y, low, high) points: a line with a vertical interval at each point. */
+    static final class IntervalSeries {
+        final Map<String, YIntervalSeries> byName = new LinkedHashMap<>();
+
+        void add(final String name, final double x, final double y, final double low, final double high) {
+            byName.computeIfAbsent(name, n -> new YIntervalSeries(n, true, true)).add(x, y, low, high);
+        }
+    }
+
+    /**
+     * Lines through the points of {@code series} with each point's interval drawn as an error bar,
+     * and the {@code markers} as in {@link #line}.
+     */
+    static String lineWithIntervals(final String title, final String xLabel, final String yLabel, final IntervalSeries series,
+                                    final List<double[]> markers) {
+        final YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        series.byName.values().forEach(data::addSeries);
+        final JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+        final XYPlot plot = chart.getXYPlot();
+        style(chart);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        final XYErrorRenderer r = new XYErrorRenderer();
+        r.setDrawXError(false);
+        r.setDrawYError(true);
+        r.setDefaultLinesVisible(true);
+        r.setDefaultShapesVisible(true);
+        r.setCapLength(6);
+        for (int i = 0; i < series.byName.size(); i++) {
+            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            r.setSeriesStroke(i, new BasicStroke(2.2f));
+        }
+        plot.setRenderer(r);
+        markers(plot, markers);
+        return png(chart);
+    }
+
     /** A styled XY line chart of {@code series} on a white plot with grey grid lines, points drawn when {@code shapes}. */
     private static JFreeChart xyLines(final String title, final String xLabel, final String yLabel, final Series series, final boolean shapes,
                                       final float width) {
@@ -112,6 +153,12 @@ final class Charts {
             }
             plot.setDomainAxis(axis);
         }
+        markers(plot, markers);
+        return png(chart);
+    }
+
+    /** Dashed target lines at each {@code markers[i][0]} (red when {@code [1] > 0}), the y axis from zero and up to the highest. */
+    private static void markers(final XYPlot plot, final List<double[]> markers) {
         final NumberAxis y = (NumberAxis) plot.getRangeAxis();
         y.setAutoRangeIncludesZero(true);
         y.setLabelFont(LABEL);
@@ -127,7 +174,6 @@ final class Charts {
                 y.setUpperBound(m[0] * 1.05);
             }
         }
-        return png(chart);
     }
 
     /**

@@ -181,17 +181,12 @@ public final class Report {
         open(h, "efficiency", "Training efficiency against distance",
             "Data-parallel training with bucketed gradient all-reduce overlapping the backward pass. 100% = as fast as at 0 km; "
                 + "dashed lines: 95% (cross-building target) and 90% (100 and 1000 km target). " + methods(train)
-                + " The chart shows the estimates; the table their intervals. A configuration meets a target when its whole interval is "
+                + " Bars on the chart and the table give each estimate's 95% interval. A configuration meets a target when its whole interval is "
                 + "at or above it (or the interval holds 100%).");
         if (train.isEmpty()) {
             empty(h, "No training results (run longhaul sweep or longhaul train --json).");
         } else {
-            final Charts.Series s = new Charts.Series();
-            for (final SweepRow r : train) {
-                s.add(seriesOf(r), d(r.distanceKm()), d(r.efficiency()));
-            }
-            chart(h, Charts.line("Training efficiency vs distance", "distance (km)", "efficiency (0 km step / step)", s, false, false,
-                List.of(new double[] {TARGET_NEAR, 0}, new double[] {TARGET_FAR, 1})), "efficiency against distance");
+            chart(h, efficiencyChart("Training efficiency vs distance", train), "efficiency against distance");
         }
         trainTable(h, train);
         close(h);
@@ -213,6 +208,17 @@ public final class Report {
         close(h);
     }
 
+    /** Efficiency against distance, one line per configuration, each point with its 95% interval (none when exact). */
+    private static String efficiencyChart(final String title, final List<SweepRow> train) {
+        final Charts.IntervalSeries s = new Charts.IntervalSeries();
+        for (final SweepRow r : train) {
+            final Efficiency e = r.efficiencyEstimate();
+            s.add(seriesOf(r), d(r.distanceKm()), e.value(), e.low(), e.high());
+        }
+        return Charts.lineWithIntervals(title, "distance (km)", "efficiency (0 km step / step), 95% interval", s,
+            List.of(new double[] {TARGET_NEAR, 0}, new double[] {TARGET_FAR, 1}));
+    }
+
     private static String scheduleOf(final SweepRow r) {
         return r.schedule() == null ? "ddp" : r.schedule();
     }
@@ -230,12 +236,7 @@ public final class Report {
                 + "and across DCs every H steps; streaming-diloco syncs F fragments at staggered steps, each overlapped with T inner steps; "
                 + "async1 overlaps step t's cross-DC all-reduce with step t+1. Each is compared with itself at 0 km. The timing model does "
                 + "not capture the accuracy cost of syncing less often or of stale gradients.");
-        final Charts.Series eff = new Charts.Series();
-        for (final SweepRow r : train) {
-            eff.add(seriesOf(r), d(r.distanceKm()), d(r.efficiency()));
-        }
-        chart(h, Charts.line("Training efficiency vs distance per schedule", "distance (km)", "efficiency (0 km step / step)", eff, false,
-            false, List.of(new double[] {TARGET_NEAR, 0}, new double[] {TARGET_FAR, 1})), "efficiency against distance per schedule");
+        chart(h, efficiencyChart("Training efficiency vs distance per schedule", train), "efficiency against distance per schedule");
         final double farKm = train.stream().mapToDouble(r -> d(r.distanceKm())).max().orElse(0);
         final DefaultCategoryDataset ds = new DefaultCategoryDataset();
         for (final SweepRow r : train) {
@@ -319,12 +320,13 @@ public final class Report {
             List.of()), "bus bandwidth against size");
         h.append("<details><summary>Table: all-reduce results (").append(sorted.size()).append(" rows)</summary><table><tr><th>scenario</th>")
             .append("<th class=\"l\">configuration</th><th>distance km</th><th>size</th><th>time us</th><th>algbw GB/s</th><th>busbw GB/s</th>")
-            .append("<th>busbw Gbit/s</th></tr>");
+            .append("<th>busbw Gbit/s</th><th class=\"l\">backend</th></tr>");
         for (final SweepRow r : sorted) {
             h.append("<tr><td>").append(esc(r.scenario())).append("</td><td class=\"l\">").append(esc(r.configLabel())).append("</td><td>")
                 .append(km(d(r.distanceKm()))).append("</td><td>").append(Charts.size(r.bytes())).append("B</td><td>")
                 .append(fmt(d(r.timeUs()), 1)).append("</td><td>").append(fmt(d(r.algbwGbps()), 4)).append("</td><td>")
-                .append(fmt(d(r.busbwGbps()), 4)).append("</td><td>").append(fmt(d(r.busbwGbps()) * 8, 3)).append("</td></tr>");
+                .append(fmt(d(r.busbwGbps()), 4)).append("</td><td>").append(fmt(d(r.busbwGbps()) * 8, 3)).append("</td><td class=\"l\">")
+                .append(esc(backendOf(r))).append("</td></tr>");
         }
         h.append("</table></details>");
         close(h);
