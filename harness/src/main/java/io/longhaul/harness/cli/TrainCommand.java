@@ -192,6 +192,11 @@ final class TrainCommand implements Callable<Integer> {
         description = "mlp: modelled forward + backward time per step (default ${DEFAULT-VALUE}).")
     private String compute;
 
+    @Option(names = "--outer-lr", paramLabel = "X",
+        description = "mlp, --schedule diloco or streaming-diloco: learning rate of the outer SGD with Nesterov momentum 0.9 (default "
+            + ModelConfig.DEFAULT_OUTER_LR + "; DiLoCo's 0.7 diverges on this model after 8 SGD inner steps), e.g. --outer-lr 0.2.")
+    private Double outerLr;
+
     @Option(names = "--target-loss", paramLabel = "X", defaultValue = "1.2",
         description = "mlp: evaluation loss whose first crossing gives the time to target (default ${DEFAULT-VALUE}).")
     private double targetLoss;
@@ -200,6 +205,9 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (model.trim().equalsIgnoreCase("mlp")) {
             return callMlp();
+        }
+        if (outerLr != null) {
+            throw bad("--outer-lr applies to --model mlp (the synthetic model runs no optimizer)");
         }
         if (!model.trim().equalsIgnoreCase("synthetic")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + " is unknown; accepted: synthetic, mlp");
@@ -312,9 +320,6 @@ final class TrainCommand implements Callable<Integer> {
 
     private Integer callMlp() throws IOException {
         final PrintWriter out = spec.commandLine().getOut();
-        if (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null || fragments != null || overlapSteps != null) {
-            throw bad("--schedule, --inner-steps, --outer-dtype, --fragments and --overlap-steps apply to --model synthetic, not mlp");
-        }
         final Scenario s;
         final ModelConfig config;
         final FabricBackend fb;
@@ -354,10 +359,16 @@ final class TrainCommand implements Callable<Integer> {
                     throw bad("--compare-loss " + parts[i] + " is out of range; accepted: 0 to 100");
                 }
             }
+            final TrainSchedule schedule = scheduleFromFlags();
+            final boolean outerOptimizer = schedule.kind() == TrainSchedule.Kind.DILOCO || schedule.kind() == TrainSchedule.Kind.STREAMING_DILOCO;
+            if (outerLr != null && !outerOptimizer) {
+                throw bad("--outer-lr applies to --schedule diloco and streaming-diloco, not " + schedule.kind().flagName());
+            }
             final long computeNs = Units.parseDurationNs("--compute", compute);
             final ModelConfig d = ModelConfig.defaults();
             config = new ModelConfig(d.inputs(), d.hidden(), d.classes(), batch, lr, d.momentum(), steps == null ? d.steps() : steps,
-                computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed());
+                computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed(), schedule,
+                outerLr != null ? outerLr : ModelConfig.DEFAULT_OUTER_LR, ModelConfig.DEFAULT_OUTER_MOMENTUM);
             fb = FabricBackends.byName(backend);
             SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final CommandLine.ParameterException e) {
@@ -385,6 +396,7 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         out.println("# all-reduce: " + variant.label() + (variant == ModelComparison.Variant.RELIABLE ? "" : ", deadline " + dl + " per step"));
+        out.println("# schedule: " + config.scheduleText());
         out.println("#  step   time(ms)  eval-loss  accuracy");
         out.flush();
         final ModelResult r = ModelComparison.runOnce(fb, s, variant, deadlineNs, config);
@@ -396,6 +408,9 @@ final class TrainCommand implements Callable<Integer> {
             r.stepsToTarget() < 0 ? "not reached" : "reached after " + r.stepsToTarget() + " steps, " + fmtMs(r.timeToTargetNs()) + " ms",
             r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6, 100 * r.meanReceivedFraction(), r.meanRelativeL2(),
             r.maxRelativeL2(), r.maxDivergence());
+        out.printf(Locale.ROOT, "# schedule %s: final loss %.4f, time to target %s; DCI %d bytes in %d of %d steps (%.0f bytes per step), "
+                + "%d outer syncs%n", r.schedule(), r.last().loss(), r.timeToTargetNs() < 0 ? "not reached" : fmtMs(r.timeToTargetNs()) + " ms",
+            r.totalDciBytes(), r.stepsCrossingDci(), r.steps().size(), (double) r.totalDciBytes() / r.steps().size(), r.outerSyncs());
         if (json != null) {
             writeJson(s, config, dl, List.of(new ModelComparison.Run(variant, s.dataCenters().size() > 1
                 ? s.interDcLink().meanLossProbability() * 100 : 0, r)));
@@ -429,6 +444,8 @@ final class TrainCommand implements Callable<Integer> {
         root.put("model", config.toString());
         root.put("targetLoss", config.targetLoss());
         root.put("deadline", deadlineText);
+        root.put("schedule", config.schedule().spec());
+        root.put("outerLr", config.outerLearningRate());
         final com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("runs");
         for (final ModelComparison.Run run : runs) {
             final ModelResult r = run.result();
@@ -444,6 +461,10 @@ final class TrainCommand implements Callable<Integer> {
             o.put("meanRelativeL2Error", r.meanRelativeL2());
             o.put("maxRelativeL2Error", r.maxRelativeL2());
             o.put("maxDivergence", r.maxDivergence());
+            o.put("schedule", r.schedule());
+            o.put("dciBytes", r.totalDciBytes());
+            o.put("stepsCrossingDci", r.stepsCrossingDci());
+            o.put("outerSyncs", r.outerSyncs());
             final com.fasterxml.jackson.databind.node.ArrayNode curve = o.putArray("curve");
             for (final ModelResult.Eval e : r.evals()) {
                 curve.addObject().put("step", e.step()).put("timeMs", e.atNs() / 1e6).put("loss", e.loss()).put("accuracy", e.accuracy());
