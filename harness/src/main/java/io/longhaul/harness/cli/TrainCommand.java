@@ -54,7 +54,9 @@ import java.util.concurrent.Callable;
         "  longhaul train --scenario dci-1000km --schedule streaming-diloco --inner-steps 8 --fragments 4 --overlap-steps 2",
         "  longhaul train --scenario dci-1000km --schedule async1 --json async1.json",
         "  longhaul train --model mlp --scenario dci-1000km --loss 1%% --mode bounded --deadline 6ms",
-        "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json"})
+        "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json",
+        "  longhaul train --model mlp --scenario dci-1000km --schedule diloco --inner-steps 8 --outer-dtype int8",
+        "  longhaul train --model mlp --scenario dci-1000km --compare-schedules ddp,localsgd,diloco,diloco:outer=int8,async1"})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -182,6 +184,12 @@ final class TrainCommand implements Callable<Integer> {
         description = "mlp --compare: inter-DC random loss percentages (default ${DEFAULT-VALUE}), e.g. --compare-loss 0,2.")
     private String compareLoss;
 
+    @Option(names = "--compare-schedules", paramLabel = "SPEC,...",
+        description = "mlp: train once per schedule (specs as sweep --schedule takes them: name[:H=..][:outer=..][:F=..][:T=..]) on the "
+            + "scenario, same model, data and seed, and print one line per schedule: loss reached, time to target, DCI bytes, e.g. "
+            + "--compare-schedules ddp,localsgd,diloco,diloco:outer=int8.")
+    private String compareSchedules;
+
     @Option(names = "--lr", paramLabel = "X", defaultValue = "0.05", description = "mlp: SGD learning rate (default ${DEFAULT-VALUE}).")
     private double lr;
 
@@ -208,6 +216,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (outerLr != null) {
             throw bad("--outer-lr applies to --model mlp (the synthetic model runs no optimizer)");
+        }
+        if (compareSchedules != null) {
+            throw bad("--compare-schedules applies to --model mlp; the synthetic model compares schedules with sweep --schedule");
         }
         if (!model.trim().equalsIgnoreCase("synthetic")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + " is unknown; accepted: synthetic, mlp");
@@ -326,6 +337,7 @@ final class TrainCommand implements Callable<Integer> {
         final ModelComparison.Variant variant;
         final long deadlineNs;
         final double[] losses;
+        final List<TrainSchedule> schedules;
         try {
             s = scenarioFromFlags();
             final Mode m;
@@ -360,9 +372,29 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             final TrainSchedule schedule = scheduleFromFlags();
-            final boolean outerOptimizer = schedule.kind() == TrainSchedule.Kind.DILOCO || schedule.kind() == TrainSchedule.Kind.STREAMING_DILOCO;
-            if (outerLr != null && !outerOptimizer) {
-                throw bad("--outer-lr applies to --schedule diloco and streaming-diloco, not " + schedule.kind().flagName());
+            if (compareSchedules != null) {
+                if (compare) {
+                    throw bad("--compare-schedules and --compare are exclusive: one compares schedules, the other modes and losses");
+                }
+                if (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null || fragments != null
+                    || overlapSteps != null) {
+                    throw bad("--compare-schedules takes each schedule's parameters in its spec (e.g. diloco:H=16:outer=int8), not "
+                        + "--schedule, --inner-steps, --outer-dtype, --fragments or --overlap-steps");
+                }
+                schedules = new java.util.ArrayList<>();
+                for (final String part : compareSchedules.split(",")) {
+                    try {
+                        schedules.add(TrainSchedule.parse(part));
+                    } catch (final IllegalArgumentException x) {
+                        throw bad("--compare-schedules: " + x.getMessage());
+                    }
+                }
+            } else {
+                schedules = List.of(schedule);
+            }
+            if (outerLr != null && schedules.stream().noneMatch(TrainCommand::hasOuterOptimizer)) {
+                throw bad("--outer-lr applies to --schedule diloco and streaming-diloco, not "
+                    + (compareSchedules != null ? compareSchedules : schedule.kind().flagName()));
             }
             final long computeNs = Units.parseDurationNs("--compute", compute);
             final ModelConfig d = ModelConfig.defaults();
@@ -396,6 +428,21 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         out.println("# all-reduce: " + variant.label() + (variant == ModelComparison.Variant.RELIABLE ? "" : ", deadline " + dl + " per step"));
+        if (compareSchedules != null) {
+            out.println("# compare schedules: " + compareSchedules + " (diloco outer: nesterov sgd lr " + config.outerLearningRate()
+                + " momentum " + config.outerMomentum() + "); same model, data and seed; times on the cluster's clock");
+            out.println("#  schedule                                  to-target(ms)  steps  final-loss  accuracy  step(ms)  dci(bytes/step)  "
+                + "dci-steps  syncs");
+            out.flush();
+            final List<ModelComparison.Run> runs = ModelComparison.runSchedules(fb, s, variant, deadlineNs, config, schedules, r -> {
+                printScheduleRun(out, r);
+                out.flush();
+            });
+            if (json != null) {
+                writeJson(s, config, dl, runs);
+            }
+            return 0;
+        }
         out.println("# schedule: " + config.scheduleText());
         out.println("#  step   time(ms)  eval-loss  accuracy");
         out.flush();
@@ -416,6 +463,18 @@ final class TrainCommand implements Callable<Integer> {
                 ? s.interDcLink().meanLossProbability() * 100 : 0, r)));
         }
         return 0;
+    }
+
+    private static boolean hasOuterOptimizer(final TrainSchedule schedule) {
+        return schedule.kind() == TrainSchedule.Kind.DILOCO || schedule.kind() == TrainSchedule.Kind.STREAMING_DILOCO;
+    }
+
+    private static void printScheduleRun(final PrintWriter out, final ModelComparison.Run run) {
+        final ModelResult r = run.result();
+        out.printf(Locale.ROOT, "  %-40s  %13s  %5s  %10.4f  %8.3f  %8.2f  %13.0f  %9d  %5d%n", r.schedule(),
+            r.timeToTargetNs() < 0 ? "not reached" : fmtMs(r.timeToTargetNs()), r.stepsToTarget() < 0 ? "-" : Integer.toString(r.stepsToTarget()),
+            r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6, (double) r.totalDciBytes() / r.steps().size(), r.stepsCrossingDci(),
+            r.outerSyncs());
     }
 
     private static String fmtMs(final long ns) {
@@ -444,7 +503,7 @@ final class TrainCommand implements Callable<Integer> {
         root.put("model", config.toString());
         root.put("targetLoss", config.targetLoss());
         root.put("deadline", deadlineText);
-        root.put("schedule", config.schedule().spec());
+        root.put("schedule", runs.stream().map(run -> run.result().schedule()).distinct().collect(java.util.stream.Collectors.joining(",")));
         root.put("outerLr", config.outerLearningRate());
         final com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("runs");
         for (final ModelComparison.Run run : runs) {

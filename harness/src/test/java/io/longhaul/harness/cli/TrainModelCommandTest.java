@@ -74,6 +74,24 @@ class TrainModelCommandTest {
     }
 
     @Test
+    void shouldCompareSchedulesOneLinePerScheduleOnTheSameModelAndData(@TempDir final Path dir) throws IOException {
+        final Path json = dir.resolve("schedules.json");
+        final Outcome o = run("train", "--model", "mlp", "--compare-schedules", "ddp,localsgd:H=4,diloco:H=4:outer=int8", "--steps", "8",
+            "--json", json.toString());
+        assertThat(o.exitCode()).as(o.err()).isZero();
+        assertThat(o.out()).contains("# compare schedules: ddp,localsgd:H=4,diloco:H=4:outer=int8 (diloco outer: nesterov sgd lr 0.1");
+        final JsonNode runs = new ObjectMapper().readTree(json.toFile()).get("runs");
+        assertThat(runs).hasSize(3);
+        assertThat(runs.get(0).get("schedule").asText()).isEqualTo("ddp");
+        assertThat(runs.get(0).get("stepsCrossingDci").asInt()).isEqualTo(8);
+        assertThat(runs.get(1).get("schedule").asText()).isEqualTo("localsgd:H=4:outer=float");
+        assertThat(runs.get(1).get("stepsCrossingDci").asInt()).isEqualTo(2);
+        assertThat(runs.get(2).get("schedule").asText()).isEqualTo("diloco:H=4:outer=int8");
+        assertThat(runs.get(2).get("dciBytes").asLong()).as("int8 codes: fewer bytes than float").isLessThan(runs.get(1).get("dciBytes").asLong());
+        assertThat(o.out()).contains("  ddp ").contains("  localsgd:H=4:outer=float ").contains("  diloco:H=4:outer=int8 ");
+    }
+
+    @Test
     void shouldPrintDdpWithItsScheduleLine() {
         final Outcome o = run("train", "--model", "mlp", "--steps", "3");
         assertThat(o.exitCode()).as(o.err()).isZero();
@@ -98,6 +116,12 @@ class TrainModelCommandTest {
             {"--model mlp --schedule localsgd --outer-lr 0.5", "--outer-lr applies to --schedule diloco and streaming-diloco, not localsgd"},
             {"--model mlp --outer-lr 0.5", "--outer-lr applies to --schedule diloco and streaming-diloco, not ddp"},
             {"--model mlp --schedule diloco --outer-lr 0", "--outer-lr 0.0 is out of range; accepted: (0, 10]"},
+            {"--model mlp --compare-schedules ddp,fsdp", "--compare-schedules: --schedule fsdp is unknown; accepted: ddp, localsgd"},
+            {"--model mlp --compare-schedules ddp,ddp:H=4", "--compare-schedules: schedule 'ddp:H=4': ddp takes no H"},
+            {"--model mlp --compare-schedules ddp,diloco --schedule diloco", "--compare-schedules takes each schedule's parameters in its spec"},
+            {"--model mlp --compare-schedules ddp,diloco --compare", "--compare-schedules and --compare are exclusive"},
+            {"--model mlp --compare-schedules ddp,localsgd --outer-lr 0.3", "--outer-lr applies to --schedule diloco and streaming-diloco, not ddp,localsgd"},
+            {"--compare-schedules ddp,diloco", "--compare-schedules applies to --model mlp"},
             {"--model mlp --schedule diloco --fragments 2", "--fragments applies to --schedule streaming-diloco, not diloco"},
             {"--model mlp --schedule streaming-diloco --inner-steps 4 --overlap-steps 4",
                 "--overlap-steps 4 is out of range; accepted: 0 to --inner-steps - 1 (3)"},
