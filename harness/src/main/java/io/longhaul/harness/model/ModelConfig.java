@@ -115,7 +115,7 @@ public record ModelConfig(int inputs, int hidden, int classes, int batch, double
     public String toString() {
         return "mlp " + inputs + "-" + hidden + "-" + classes + " (" + new Mlp(inputs, hidden, classes).parameterCount()
             + " parameters), batch " + batch + "/rank, sgd lr " + learningRate + " momentum " + momentum + ", " + steps + " steps, compute "
-            + computeNs / 1_000_000.0 + " ms/step, target loss " + targetLoss + ", schedule " + scheduleText();
+            + computeNs / 1_000_000.0 + " ms/step, target loss " + targetLoss;
     }
 
     /** @return the schedule with its outer optimizer, e.g. {@code diloco (H=8, outer float), outer nesterov lr 0.7 momentum 0.9}. */

@@ -34,7 +34,10 @@ public record ModelResult(List<Eval> evals, List<Step> steps, int stepsToTarget,
     public record Step(long stepNs, long allReduceNs, double receivedFraction, double relativeL2, double maxAbsError, long dciBytes) {
     }
 
-    /** @return collective bytes that crossed the DCI over the whole run (the steps' and what ran after the last one). */
+    /**
+     * @return collective bytes handed the fabric for other DCs during the steps (not what ran after
+     * the last one: async1's last all-reduce, streaming-diloco syncs due after the last step).
+     */
     public long totalDciBytes() {
         return steps.stream().mapToLong(Step::dciBytes).sum();
     }
