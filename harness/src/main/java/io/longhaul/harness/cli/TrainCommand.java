@@ -371,15 +371,15 @@ final class TrainCommand implements Callable<Integer> {
                     throw bad("--compare-loss " + parts[i] + " is out of range; accepted: 0 to 100");
                 }
             }
+            if (compareSchedules != null && (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null
+                || fragments != null || overlapSteps != null)) {
+                throw bad("--compare-schedules takes each schedule's parameters in its spec (e.g. diloco:H=16:outer=int8), not "
+                    + "--schedule, --inner-steps, --outer-dtype, --fragments or --overlap-steps");
+            }
             final TrainSchedule schedule = scheduleFromFlags();
             if (compareSchedules != null) {
                 if (compare) {
                     throw bad("--compare-schedules and --compare are exclusive: one compares schedules, the other modes and losses");
-                }
-                if (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null || fragments != null
-                    || overlapSteps != null) {
-                    throw bad("--compare-schedules takes each schedule's parameters in its spec (e.g. diloco:H=16:outer=int8), not "
-                        + "--schedule, --inner-steps, --outer-dtype, --fragments or --overlap-steps");
                 }
                 schedules = new java.util.ArrayList<>();
                 for (final String part : compareSchedules.split(",")) {
@@ -415,6 +415,7 @@ final class TrainCommand implements Callable<Integer> {
         if (compare) {
             out.println("# compare: reliable, bounded, bounded+hadamard (deadline " + dl + " per step) at inter-DC loss "
                 + compareLoss + " %; times on the cluster's clock");
+            out.println("# schedule: " + config.scheduleText());
             out.println("#  loss  mode               to-target(ms)  steps  final-loss  accuracy  step(ms)   recv%  rel_err(mean/max)");
             out.flush();
             final List<ModelComparison.Run> runs = ModelComparison.run(fb, s, List.of(ModelComparison.Variant.values()), losses,

@@ -120,6 +120,7 @@ class TrainModelCommandTest {
             {"--model mlp --compare-schedules ddp,ddp:H=4", "--compare-schedules: schedule 'ddp:H=4': ddp takes no H"},
             {"--model mlp --compare-schedules ddp,diloco --schedule diloco", "--compare-schedules takes each schedule's parameters in its spec"},
             {"--model mlp --compare-schedules ddp,diloco --compare", "--compare-schedules and --compare are exclusive"},
+            {"--model mlp --compare-schedules ddp,diloco --inner-steps 4", "--compare-schedules takes each schedule's parameters in its spec"},
             {"--model mlp --compare-schedules ddp,localsgd --outer-lr 0.3", "--outer-lr applies to --schedule diloco and streaming-diloco, not ddp,localsgd"},
             {"--compare-schedules ddp,diloco", "--compare-schedules applies to --model mlp"},
             {"--model mlp --schedule diloco --fragments 2", "--fragments applies to --schedule streaming-diloco, not diloco"},
