@@ -54,7 +54,9 @@ import java.util.concurrent.Callable;
         "  longhaul train --scenario dci-1000km --schedule streaming-diloco --inner-steps 8 --fragments 4 --overlap-steps 2",
         "  longhaul train --scenario dci-1000km --schedule async1 --json async1.json",
         "  longhaul train --model mlp --scenario dci-1000km --loss 1%% --mode bounded --deadline 6ms",
-        "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json"})
+        "  longhaul train --model mlp --scenario dci-1000km --compare --compare-loss 0,1,5 --json mlp.json",
+        "  longhaul train --model mlp --scenario dci-1000km --schedule diloco --inner-steps 8 --outer-dtype int8",
+        "  longhaul train --model mlp --scenario dci-1000km --compare-schedules ddp,localsgd,diloco,diloco:outer=int8,async1"})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -182,6 +184,12 @@ final class TrainCommand implements Callable<Integer> {
         description = "mlp --compare: inter-DC random loss percentages (default ${DEFAULT-VALUE}), e.g. --compare-loss 0,2.")
     private String compareLoss;
 
+    @Option(names = "--compare-schedules", paramLabel = "SPEC,...",
+        description = "mlp: train once per schedule (specs as sweep --schedule takes them: name[:H=..][:outer=..][:F=..][:T=..]) on the "
+            + "scenario, same model, data and seed, and print one line per schedule: loss reached, time to target, DCI bytes, e.g. "
+            + "--compare-schedules ddp,localsgd,diloco,diloco:outer=int8.")
+    private String compareSchedules;
+
     @Option(names = "--lr", paramLabel = "X", defaultValue = "0.05", description = "mlp: SGD learning rate (default ${DEFAULT-VALUE}).")
     private double lr;
 
@@ -192,6 +200,11 @@ final class TrainCommand implements Callable<Integer> {
         description = "mlp: modelled forward + backward time per step (default ${DEFAULT-VALUE}).")
     private String compute;
 
+    @Option(names = "--outer-lr", paramLabel = "X",
+        description = "mlp, --schedule diloco or streaming-diloco: learning rate of the outer SGD with Nesterov momentum 0.9 (default "
+            + ModelConfig.DEFAULT_OUTER_LR + "; DiLoCo's 0.7 diverges on this model after 8 SGD inner steps), e.g. --outer-lr 0.2.")
+    private Double outerLr;
+
     @Option(names = "--target-loss", paramLabel = "X", defaultValue = "1.2",
         description = "mlp: evaluation loss whose first crossing gives the time to target (default ${DEFAULT-VALUE}).")
     private double targetLoss;
@@ -200,6 +213,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (model.trim().equalsIgnoreCase("mlp")) {
             return callMlp();
+        }
+        if (outerLr != null) {
+            throw bad("--outer-lr applies to --model mlp (the synthetic model runs no optimizer)");
+        }
+        if (compareSchedules != null) {
+            throw bad("--compare-schedules applies to --model mlp; the synthetic model compares schedules with sweep --schedule");
         }
         if (!model.trim().equalsIgnoreCase("synthetic")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + " is unknown; accepted: synthetic, mlp");
@@ -312,15 +331,13 @@ final class TrainCommand implements Callable<Integer> {
 
     private Integer callMlp() throws IOException {
         final PrintWriter out = spec.commandLine().getOut();
-        if (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null || fragments != null || overlapSteps != null) {
-            throw bad("--schedule, --inner-steps, --outer-dtype, --fragments and --overlap-steps apply to --model synthetic, not mlp");
-        }
         final Scenario s;
         final ModelConfig config;
         final FabricBackend fb;
         final ModelComparison.Variant variant;
         final long deadlineNs;
         final double[] losses;
+        final List<TrainSchedule> schedules;
         try {
             s = scenarioFromFlags();
             final Mode m;
@@ -354,10 +371,36 @@ final class TrainCommand implements Callable<Integer> {
                     throw bad("--compare-loss " + parts[i] + " is out of range; accepted: 0 to 100");
                 }
             }
+            if (compareSchedules != null && (!scheduleName.trim().equalsIgnoreCase("ddp") || innerSteps != null || outerDtype != null
+                || fragments != null || overlapSteps != null)) {
+                throw bad("--compare-schedules takes each schedule's parameters in its spec (e.g. diloco:H=16:outer=int8), not "
+                    + "--schedule, --inner-steps, --outer-dtype, --fragments or --overlap-steps");
+            }
+            final TrainSchedule schedule = scheduleFromFlags();
+            if (compareSchedules != null) {
+                if (compare) {
+                    throw bad("--compare-schedules and --compare are exclusive: one compares schedules, the other modes and losses");
+                }
+                schedules = new java.util.ArrayList<>();
+                for (final String part : compareSchedules.split(",")) {
+                    try {
+                        schedules.add(TrainSchedule.parse(part));
+                    } catch (final IllegalArgumentException x) {
+                        throw bad("--compare-schedules: " + x.getMessage());
+                    }
+                }
+            } else {
+                schedules = List.of(schedule);
+            }
+            if (outerLr != null && schedules.stream().noneMatch(TrainCommand::hasOuterOptimizer)) {
+                throw bad("--outer-lr applies to --schedule diloco and streaming-diloco, not "
+                    + (compareSchedules != null ? compareSchedules : schedule.kind().flagName()));
+            }
             final long computeNs = Units.parseDurationNs("--compute", compute);
             final ModelConfig d = ModelConfig.defaults();
             config = new ModelConfig(d.inputs(), d.hidden(), d.classes(), batch, lr, d.momentum(), steps == null ? d.steps() : steps,
-                computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed());
+                computeNs, targetLoss, d.evalEvery(), d.evalSamples(), s.seed(), schedule,
+                outerLr != null ? outerLr : ModelConfig.DEFAULT_OUTER_LR, ModelConfig.DEFAULT_OUTER_MOMENTUM);
             fb = FabricBackends.byName(backend);
             SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final CommandLine.ParameterException e) {
@@ -372,6 +415,7 @@ final class TrainCommand implements Callable<Integer> {
         if (compare) {
             out.println("# compare: reliable, bounded, bounded+hadamard (deadline " + dl + " per step) at inter-DC loss "
                 + compareLoss + " %; times on the cluster's clock");
+            out.println("# schedule: " + config.scheduleText());
             out.println("#  loss  mode               to-target(ms)  steps  final-loss  accuracy  step(ms)   recv%  rel_err(mean/max)");
             out.flush();
             final List<ModelComparison.Run> runs = ModelComparison.run(fb, s, List.of(ModelComparison.Variant.values()), losses,
@@ -385,6 +429,22 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         out.println("# all-reduce: " + variant.label() + (variant == ModelComparison.Variant.RELIABLE ? "" : ", deadline " + dl + " per step"));
+        if (compareSchedules != null) {
+            out.println("# compare schedules: " + compareSchedules + " (diloco outer: nesterov sgd lr " + config.outerLearningRate()
+                + " momentum " + config.outerMomentum() + "); same model, data and seed; times on the cluster's clock");
+            out.println("#  schedule                                  to-target(ms)  steps  final-loss  accuracy  step(ms)  dci(bytes/step)  "
+                + "dci-steps  syncs");
+            out.flush();
+            final List<ModelComparison.Run> runs = ModelComparison.runSchedules(fb, s, variant, deadlineNs, config, schedules, r -> {
+                printScheduleRun(out, r);
+                out.flush();
+            });
+            if (json != null) {
+                writeJson(s, config, dl, runs);
+            }
+            return 0;
+        }
+        out.println("# schedule: " + config.scheduleText());
         out.println("#  step   time(ms)  eval-loss  accuracy");
         out.flush();
         final ModelResult r = ModelComparison.runOnce(fb, s, variant, deadlineNs, config);
@@ -396,11 +456,26 @@ final class TrainCommand implements Callable<Integer> {
             r.stepsToTarget() < 0 ? "not reached" : "reached after " + r.stepsToTarget() + " steps, " + fmtMs(r.timeToTargetNs()) + " ms",
             r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6, 100 * r.meanReceivedFraction(), r.meanRelativeL2(),
             r.maxRelativeL2(), r.maxDivergence());
+        out.printf(Locale.ROOT, "# schedule %s: final loss %.4f, time to target %s; DCI %d bytes in %d of %d steps (%.0f bytes per step), "
+                + "%d outer syncs%n", r.schedule(), r.last().loss(), r.timeToTargetNs() < 0 ? "not reached" : fmtMs(r.timeToTargetNs()) + " ms",
+            r.totalDciBytes(), r.stepsCrossingDci(), r.steps().size(), (double) r.totalDciBytes() / r.steps().size(), r.outerSyncs());
         if (json != null) {
             writeJson(s, config, dl, List.of(new ModelComparison.Run(variant, s.dataCenters().size() > 1
                 ? s.interDcLink().meanLossProbability() * 100 : 0, r)));
         }
         return 0;
+    }
+
+    private static boolean hasOuterOptimizer(final TrainSchedule schedule) {
+        return schedule.kind() == TrainSchedule.Kind.DILOCO || schedule.kind() == TrainSchedule.Kind.STREAMING_DILOCO;
+    }
+
+    private static void printScheduleRun(final PrintWriter out, final ModelComparison.Run run) {
+        final ModelResult r = run.result();
+        out.printf(Locale.ROOT, "  %-40s  %13s  %5s  %10.4f  %8.3f  %8.2f  %13.0f  %9d  %5d%n", r.schedule(),
+            r.timeToTargetNs() < 0 ? "not reached" : fmtMs(r.timeToTargetNs()), r.stepsToTarget() < 0 ? "-" : Integer.toString(r.stepsToTarget()),
+            r.last().loss(), r.last().accuracy(), r.meanStepNs() / 1e6, (double) r.totalDciBytes() / r.steps().size(), r.stepsCrossingDci(),
+            r.outerSyncs());
     }
 
     private static String fmtMs(final long ns) {
@@ -429,6 +504,8 @@ final class TrainCommand implements Callable<Integer> {
         root.put("model", config.toString());
         root.put("targetLoss", config.targetLoss());
         root.put("deadline", deadlineText);
+        root.put("schedule", runs.stream().map(run -> run.result().schedule()).distinct().collect(java.util.stream.Collectors.joining(",")));
+        root.put("outerLr", config.outerLearningRate());
         final com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("runs");
         for (final ModelComparison.Run run : runs) {
             final ModelResult r = run.result();
@@ -444,6 +521,10 @@ final class TrainCommand implements Callable<Integer> {
             o.put("meanRelativeL2Error", r.meanRelativeL2());
             o.put("maxRelativeL2Error", r.maxRelativeL2());
             o.put("maxDivergence", r.maxDivergence());
+            o.put("schedule", r.schedule());
+            o.put("dciBytes", r.totalDciBytes());
+            o.put("stepsCrossingDci", r.stepsCrossingDci());
+            o.put("outerSyncs", r.outerSyncs());
             final com.fasterxml.jackson.databind.node.ArrayNode curve = o.putArray("curve");
             for (final ModelResult.Eval e : r.evals()) {
                 curve.addObject().put("step", e.step()).put("timeMs", e.atNs() / 1e6).put("loss", e.loss()).put("accuracy", e.accuracy());

@@ -68,6 +68,24 @@ public final class ModelComparison {
         }
     }
 
+    /**
+     * Trains once per schedule, each on a fresh cluster of {@code scenario} with {@code variant} and
+     * otherwise the same configuration (model, data, seed, steps), calling {@code onRun} as each
+     * finishes: {@code train --model mlp --compare-schedules}.
+     */
+    public static List<Run> runSchedules(final FabricBackend backend, final Scenario scenario, final Variant variant, final long deadlineNs,
+                                         final ModelConfig config, final List<io.longhaul.harness.train.TrainSchedule> schedules,
+                                         final java.util.function.Consumer<Run> onRun) {
+        final double loss = scenario.dataCenters().size() > 1 ? scenario.interDcLink().meanLossProbability() * 100 : 0;
+        final List<Run> runs = new ArrayList<>();
+        for (final io.longhaul.harness.train.TrainSchedule schedule : schedules) {
+            final Run run = new Run(variant, loss, runOnce(backend, scenario, variant, deadlineNs, config.withSchedule(schedule)));
+            runs.add(run);
+            onRun.accept(run);
+        }
+        return runs;
+    }
+
     /** Runs every variant at every loss (percent, on every inter-DC link), calling {@code onRun} as each finishes. */
     public static List<Run> run(final FabricBackend backend, final Scenario scenario, final List<Variant> variants,
                                 final double[] lossPercents, final long deadlineNs, final ModelConfig config,

@@ -1,5 +1,7 @@
 package io.longhaul.harness.model;
 
+import io.longhaul.harness.train.TrainSchedule;
+
 /**
  * The real model of {@code train --model mlp}: layer sizes, batch, optimizer and schedule.
  *
@@ -15,9 +17,32 @@ package io.longhaul.harness.model;
  * @param evalEvery   evaluate every this many steps.
  * @param evalSamples samples of the evaluation set.
  * @param seed        seed of the teacher, the data and the initial parameters.
+ * @param schedule    how ranks synchronize ({@link ModelTraining} says what each schedule does to the model).
+ * @param outerLearningRate diloco and streaming-diloco: the outer Nesterov SGD's learning rate (localsgd: 1, no momentum).
+ * @param outerMomentum     diloco and streaming-diloco: the outer Nesterov SGD's momentum.
  */
 public record ModelConfig(int inputs, int hidden, int classes, int batch, double learningRate, double momentum, int steps,
-                          long computeNs, double targetLoss, int evalEvery, int evalSamples, long seed) {
+                          long computeNs, double targetLoss, int evalEvery, int evalSamples, long seed, TrainSchedule schedule,
+                          double outerLearningRate, double outerMomentum) {
+    /**
+     * Default outer learning rate: 0.1. DiLoCo (Douillard et al. 2023, arXiv:2311.08105) uses 0.7
+     * with momentum 0.9 after 500 AdamW inner steps; here, after 8 inner steps of SGD with
+     * momentum 0.9, 0.7 diverges (seed 1, dci-1000km: the evaluation loss climbs from 1.56 at
+     * step 50 to 3.4 at step 300), 0.35 and 0.5 stall above 1.6, 0.2 reaches loss 1.2 after 240
+     * steps and 0.1 after 160 (ddp: 100). With momentum 0.9 Nesterov's steady-state step is
+     * η/(1 − μ) = 1x the averaged pseudo-gradient at η = 0.1, plain averaging's step.
+     */
+    public static final double DEFAULT_OUTER_LR = 0.1;
+    /** DiLoCo's outer Nesterov momentum (0.9). */
+    public static final double DEFAULT_OUTER_MOMENTUM = 0.9;
+
+    /** ddp, with the outer optimizer's defaults (unused by ddp). */
+    public ModelConfig(final int inputs, final int hidden, final int classes, final int batch, final double learningRate, final double momentum,
+                       final int steps, final long computeNs, final double targetLoss, final int evalEvery, final int evalSamples,
+                       final long seed) {
+        this(inputs, hidden, classes, batch, learningRate, momentum, steps, computeNs, targetLoss, evalEvery, evalSamples, seed,
+            TrainSchedule.ddp(), DEFAULT_OUTER_LR, DEFAULT_OUTER_MOMENTUM);
+    }
 
     /** Defaults: 128 inputs, 128 hidden, 10 classes (17,802 parameters, 71 KB of float32 gradient), batch 32, lr 0.05, target loss 1.2 (the exact run crosses it after about 100 steps). */
     public static ModelConfig defaults() {
@@ -50,20 +75,40 @@ public record ModelConfig(int inputs, int hidden, int classes, int batch, double
         if (evalEvery < 1 || evalSamples < 1) {
             throw new IllegalArgumentException("evaluation every " + evalEvery + " steps on " + evalSamples + " samples; accepted: >= 1");
         }
+        if (schedule == null) {
+            throw new IllegalArgumentException("--schedule is missing");
+        }
+        if (!(outerLearningRate > 0 && outerLearningRate <= 10)) {
+            throw new IllegalArgumentException("--outer-lr " + outerLearningRate + " is out of range; accepted: (0, 10]");
+        }
+        if (!(outerMomentum >= 0 && outerMomentum < 1)) {
+            throw new IllegalArgumentException("outer momentum " + outerMomentum + " is out of range; accepted: [0, 1)");
+        }
     }
 
     public ModelConfig withSteps(final int value) {
         return new ModelConfig(inputs, hidden, classes, batch, learningRate, momentum, value, computeNs, targetLoss, evalEvery,
-            evalSamples, seed);
+            evalSamples, seed, schedule, outerLearningRate, outerMomentum);
     }
 
     public ModelConfig withTraining(final int newBatch, final double lr, final long compute, final double target) {
-        return new ModelConfig(inputs, hidden, classes, newBatch, lr, momentum, steps, compute, target, evalEvery, evalSamples, seed);
+        return new ModelConfig(inputs, hidden, classes, newBatch, lr, momentum, steps, compute, target, evalEvery, evalSamples, seed,
+            schedule, outerLearningRate, outerMomentum);
     }
 
     public ModelConfig withSeed(final long value) {
         return new ModelConfig(inputs, hidden, classes, batch, learningRate, momentum, steps, computeNs, targetLoss, evalEvery,
-            evalSamples, value);
+            evalSamples, value, schedule, outerLearningRate, outerMomentum);
+    }
+
+    /** @return this configuration under {@code value}, with the outer optimizer's learning rate {@code outerLr}. */
+    public ModelConfig withSchedule(final TrainSchedule value, final double outerLr) {
+        return new ModelConfig(inputs, hidden, classes, batch, learningRate, momentum, steps, computeNs, targetLoss, evalEvery,
+            evalSamples, seed, value, outerLr, outerMomentum);
+    }
+
+    public ModelConfig withSchedule(final TrainSchedule value) {
+        return withSchedule(value, outerLearningRate);
     }
 
     @Override
@@ -71,5 +116,18 @@ public record ModelConfig(int inputs, int hidden, int classes, int batch, double
         return "mlp " + inputs + "-" + hidden + "-" + classes + " (" + new Mlp(inputs, hidden, classes).parameterCount()
             + " parameters), batch " + batch + "/rank, sgd lr " + learningRate + " momentum " + momentum + ", " + steps + " steps, compute "
             + computeNs / 1_000_000.0 + " ms/step, target loss " + targetLoss;
+    }
+
+    /** @return the schedule with its outer optimizer, e.g. {@code diloco (H=8, outer float), outer nesterov lr 0.7 momentum 0.9}. */
+    public String scheduleText() {
+        switch (schedule.kind()) {
+            case LOCALSGD:
+                return schedule + ", outer: average of the models";
+            case DILOCO:
+            case STREAMING_DILOCO:
+                return schedule + ", outer: nesterov sgd lr " + outerLearningRate + " momentum " + outerMomentum;
+            default:
+                return schedule.toString();
+        }
     }
 }

@@ -79,7 +79,7 @@ class TrainScheduleCommandTest {
             "--fragments 5 is out of range; accepted: 1 to --inner-steps (4)");
         assertFails(run(small("--inner-steps", "4")), "--inner-steps applies to --schedule localsgd, diloco and streaming-diloco, not ddp");
         assertFails(run(small("--schedule", "diloco", "--fragments", "2")), "--fragments applies to --schedule streaming-diloco, not diloco");
-        assertFails(run("train", "--model", "mlp", "--schedule", "diloco"), "apply to --model synthetic, not mlp");
+        assertFails(run(small("--outer-lr", "0.3")), "--outer-lr applies to --model mlp");
     }
 
     private static void assertFails(final Outcome o, final String message) {
