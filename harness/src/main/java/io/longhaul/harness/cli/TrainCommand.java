@@ -229,14 +229,12 @@ final class TrainCommand implements Callable<Integer> {
         final FabricBackend fb;
         try {
             final TrainSchedule schedule = scheduleFromFlags();
-            final boolean outer = schedule.kind().hasOuterSteps();
-            final int steps = this.steps != null ? this.steps : outer ? 2 * schedule.innerSteps() : 5;
-            final int warmup = this.warmup != null ? this.warmup
-                : outer ? schedule.innerSteps() : schedule.kind() == TrainSchedule.Kind.ASYNC1 ? 2 : 1;
             s = scenarioFromFlags();
-            config = new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize), Units.parseSizeBytes("--bucket-size", bucketSize),
-                Units.parseDurationNs("--forward", forward), Units.parseDurationNs("--backward", backward), steps, warmup, DataType.parse(dtype),
-                schedule);
+            // Steps and warm-up not given: 5 and 1, fitted to the schedule (whole rounds of H after H warm-up).
+            final TrainConfig fitted = new TrainConfig(Units.parseSizeBytes("--grad-size", gradSize),
+                Units.parseSizeBytes("--bucket-size", bucketSize), Units.parseDurationNs("--forward", forward),
+                Units.parseDurationNs("--backward", backward), 5, 1, DataType.parse(dtype), schedule).fittedToSchedule();
+            config = fitted.withSteps(this.steps != null ? this.steps : fitted.steps(), this.warmup != null ? this.warmup : fitted.warmup());
             fb = FabricBackends.byName(backend);
             SweepCommand.checkPaths(s, s.paths(), fb);
         } catch (final IllegalArgumentException | IllegalStateException e) {

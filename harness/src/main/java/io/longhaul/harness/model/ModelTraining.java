@@ -8,6 +8,7 @@ import io.longhaul.collectives.OperationReport;
 import io.longhaul.collectives.ReduceOp;
 import io.longhaul.collectives.kernel.HalfFloats;
 import io.longhaul.harness.scenario.Cluster;
+import io.longhaul.harness.train.DciCountingFabric;
 import io.longhaul.harness.train.PseudoGradientCodec;
 import io.longhaul.harness.train.TrainSchedule;
 
@@ -89,7 +90,7 @@ public final class ModelTraining {
         final int n;
         final Communicator[] world;
         final Communicator[] inner;
-        final DciTrafficFabric[] counting;
+        final DciCountingFabric[] counting;
         final Mlp mlp;
         final TeacherTask task;
         final int size;
@@ -121,10 +122,10 @@ public final class ModelTraining {
             n = comms.size();
             world = new Communicator[n];
             inner = new Communicator[n];
-            counting = new DciTrafficFabric[n];
+            counting = new DciCountingFabric[n];
             for (int r = 0; r < n; r++) {
                 final Communicator base = comms.get(r);
-                counting[r] = new DciTrafficFabric(base.fabric(), base.topology());
+                counting[r] = new DciCountingFabric(base.fabric(), base.topology());
                 world[r] = new Communicator(counting[r], base.topology(), base.config());
                 inner[r] = kind.hasOuterSteps() ? world[r].dcGroup(INNER_TAG_SPACE) : world[r];
             }
@@ -276,7 +277,7 @@ public final class ModelTraining {
                 }
                 final long end = cluster.nowNs();
                 long dci = 0;
-                for (final DciTrafficFabric c : counting) {
+                for (final DciCountingFabric c : counting) {
                     dci += c.dciBytes();
                 }
                 steps.add(new ModelResult.Step(end - stepStart, end - reduceStart, received, relativeL2, maxAbs, dci - dciBefore));

@@ -14,7 +14,6 @@ import io.longhaul.harness.scenario.FabricReport;
 import io.longhaul.harness.scenario.Scenario;
 import io.longhaul.harness.scenario.ScenarioLoader;
 import io.longhaul.harness.train.TrainComparison;
-import io.longhaul.harness.train.TrainConfig;
 import io.longhaul.harness.train.TrainResult;
 import io.longhaul.harness.train.TrainSchedule;
 
@@ -111,25 +110,6 @@ public final class Sweep {
         return rows;
     }
 
-    /**
-     * @return {@code base} with {@code schedule}, its steps fitted: a schedule with outer steps
-     *         measures whole rounds of H steps, at least 2, after at least H warm-up steps (so its
-     *         first outer sync, which also opens the inter-DC sessions, is not measured); async1
-     *         warms up at least 2 steps (its first measured step would wait for step 0's all-reduce).
-     */
-    static TrainConfig forSchedule(final TrainConfig base, final TrainSchedule schedule) {
-        final TrainConfig c = base.withSchedule(schedule);
-        if (schedule.kind().hasOuterSteps()) {
-            final int h = schedule.innerSteps();
-            final int rounds = Math.max(2, (base.steps() + h - 1) / h);
-            return c.withSteps(rounds * h, Math.max(base.warmup(), h));
-        }
-        if (schedule.kind() == TrainSchedule.Kind.ASYNC1) {
-            return c.withSteps(base.steps(), Math.max(base.warmup(), 2));
-        }
-        return c;
-    }
-
     private static List<SweepRow> runCellRows(final SweepPlan plan, final FabricBackend backend, final Scenario s, final SweepCell cell) {
         final double loss = cell.lossPercent() >= 0 ? cell.lossPercent()
             : s.dataCenters().size() > 1 ? s.interDcLink().meanLossProbability() * 100 : 0;
@@ -171,7 +151,7 @@ public final class Sweep {
         }
         if (plan.train() != null) {
             final TrainSchedule schedule = TrainSchedule.parse(cell.schedule() == null ? "ddp" : cell.schedule());
-            final TrainComparison t = TrainComparison.run(backend, s, forSchedule(plan.train(), schedule), plan.pairs());
+            final TrainComparison t = TrainComparison.run(backend, s, plan.train().withSchedule(schedule).fittedToSchedule(), plan.pairs());
             final TrainResult r = t.result();
             rows.add(new SweepRow(cell.key(), cell.scenario(), backend.name(), cell.distanceKm(), loss, cell.cc(), cell.algorithm(),
                 SweepRow.TRAIN, plan.train().gradBytes(), null, null, null, r.meanStepNs() / 1e6, r.computeNs() / 1e6, r.exposedNs() / 1e6,

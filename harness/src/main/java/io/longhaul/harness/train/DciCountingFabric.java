@@ -15,31 +15,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * them. Transport overhead (packet headers, acknowledgements, retransmissions, handshakes) is not
  * counted: these are the bytes the training schedule asks the DCI to carry.
  */
-final class DciCountingFabric implements Fabric {
+public final class DciCountingFabric implements Fabric {
     private final Fabric inner;
     private final Topology topology;
     private final AtomicLong dciBytes = new AtomicLong();
-    private final AtomicLong dciMessages = new AtomicLong();
 
-    DciCountingFabric(final Fabric inner, final Topology topology) {
+    public DciCountingFabric(final Fabric inner, final Topology topology) {
         this.inner = inner;
         this.topology = topology;
     }
 
     /** @return bytes sent so far to ranks of other DCs. */
-    long dciBytes() {
+    public long dciBytes() {
         return dciBytes.get();
     }
 
-    /** @return messages sent so far to ranks of other DCs. */
-    long dciMessages() {
-        return dciMessages.get();
-    }
 
     private void count(final int peer, final ByteBuffer message) {
         if (topology.dcOf(peer) != topology.dcOf(inner.rank())) {
             dciBytes.addAndGet(message.remaining());
-            dciMessages.incrementAndGet();
         }
     }
 

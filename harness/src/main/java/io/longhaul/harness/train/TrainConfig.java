@@ -99,6 +99,24 @@ public record TrainConfig(long gradBytes, long bucketBytes, long forwardNs, long
         return new TrainConfig(gradBytes, bucketBytes, forwardNs, backwardNs, steps, warmup, dtype, value);
     }
 
+    /**
+     * @return this configuration with its steps fitted to its schedule: a schedule with outer steps
+     *         measures whole rounds of H steps, at least 2, after at least H warm-up steps (so the
+     *         first outer sync, which also opens the inter-DC sessions, is not measured); async1
+     *         warms up at least 2 steps (its first measured step would wait for step 0's
+     *         all-reduce); ddp as it is.
+     */
+    public TrainConfig fittedToSchedule() {
+        if (schedule.kind().hasOuterSteps()) {
+            final int h = schedule.innerSteps();
+            return withSteps(Math.max(2, (steps + h - 1) / h) * h, Math.max(warmup, h));
+        }
+        if (schedule.kind() == TrainSchedule.Kind.ASYNC1) {
+            return withSteps(steps, Math.max(warmup, 2));
+        }
+        return this;
+    }
+
     /** @return elements of the gradient (and of the pseudo-gradient of the outer steps). */
     public int gradElements() {
         return (int) (gradBytes / dtype.size());
