@@ -161,14 +161,15 @@ class TransportFabricTest {
     void shouldNameTheRanksThatNeverRegistered() throws Exception {
         final int port = freePort();
         final InetSocketAddress master = InetSocketAddress.createUnresolved("127.0.0.1", port);
-        final TransportFabricConfig config = new TransportFabricConfig().connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1500));
+        // Long enough for rank 1 to register on a loaded 2-core machine (1.5 s once was not).
+        final TransportFabricConfig config = new TransportFabricConfig().connectTimeoutNs(TimeUnit.SECONDS.toNanos(5));
         final CompletableFuture<TransportFabric> rank0 = CompletableFuture.supplyAsync(
             () -> TransportFabric.rendezvous(new LaunchInfo(0, 4, master, "test"), config));
         final CompletableFuture<TransportFabric> rank1 = CompletableFuture.supplyAsync(
             () -> TransportFabric.rendezvous(new LaunchInfo(1, 4, master, "test"), config));
         for (final CompletableFuture<TransportFabric> f : List.of(rank0, rank1)) {
             assertThatThrownBy(() -> f.get(20, TimeUnit.SECONDS)).cause().isInstanceOf(RendezvousException.class)
-                .hasMessageStartingWith("rendezvous timed out after 1.5 s: ranks 2, 3 never registered");
+                .hasMessageStartingWith("rendezvous timed out after 5 s: ranks 2, 3 never registered");
         }
     }
 
