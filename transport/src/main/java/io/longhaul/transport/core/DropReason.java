@@ -24,7 +24,10 @@ public enum DropReason {
     UNAUTHENTICATED,
     /** Its tag did not verify: forged, corrupted, or sealed with another key. */
     BAD_TAG,
-    /** An INIT beyond the endpoint's limit of incoming sessions, in all or from its source address. */
+    /**
+     * An INIT beyond the endpoint's limit of incoming sessions, in all or from its source address,
+     * or beyond the RETRYs it keeps for sending between two polls.
+     */
     CONNECTION_LIMIT,
     /** An INIT whose retry token this endpoint did not issue for that client and address, or issued too long ago. */
     BAD_TOKEN;

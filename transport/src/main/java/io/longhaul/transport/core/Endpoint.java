@@ -236,8 +236,8 @@ public final class Endpoint {
                 return DropReason.BAD_TOKEN.ordinal();
             }
         } else if (halfOpen >= config.retryThreshold()) {
-            queueRetry(nowNs, from, peer, HandshakeFlyweight.nonce(in, offset));
-            return -1;
+            // More INITs between two polls than RETRYs kept for sending: the rest go unanswered, counted.
+            return queueRetry(nowNs, from, peer, HandshakeFlyweight.nonce(in, offset)) ? -1 : DropReason.CONNECTION_LIMIT.ordinal();
         }
         final Object source = sourceHost(from);
         if (byPeerId.size() >= config.maxIncomingConnections() || incomingFrom.getOrDefault(source, 0) >= config.maxIncomingPerSource()) {
@@ -261,10 +261,12 @@ public final class Endpoint {
      * Builds a RETRY for the INIT of {@code clientId} from {@code from} (tagged, with a key, over the
      * INIT's nonce like an ACCEPT), sent on the next poll. Nothing else is kept: the token carries
      * what the server needs to know when the INIT comes back.
+     *
+     * @return false if {@value #MAX_PENDING_RETRIES} RETRYs already wait for the poll (this one is not sent).
      */
-    private void queueRetry(final long nowNs, final Object from, final long clientId, final byte[] initNonce) {
+    private boolean queueRetry(final long nowNs, final Object from, final long clientId, final byte[] initNonce) {
         if (pendingRetryCount == MAX_PENDING_RETRIES) {
-            return;
+            return false;
         }
         final int slot = pendingRetryCount * RETRY_SLOT;
         PacketFlyweight.writeHeader(pendingRetries, slot, PacketFlyweight.TYPE_RETRY, 0, clientId, 0);
@@ -280,6 +282,7 @@ public final class Endpoint {
         pendingRetryTo[pendingRetryCount] = from;
         pendingRetryLength[pendingRetryCount] = length;
         pendingRetryCount++;
+        return true;
     }
 
     private void flushRetries(final DatagramSink sink) {

@@ -85,6 +85,12 @@ class AddressValidationTest {
         assertThat(t.serverEvents.received.get(t.serverEvents.received.size() - 1).data()).isEqualTo(data);
         assertThat(server.retriesSent()).isEqualTo(flood - threshold + 1);
         assertThat(server.halfOpenSessions()).as("the client's session was validated by its token").isEqualTo(threshold);
+        // Between two polls at most 64 RETRYs wait to be sent; INITs beyond them are counted, not answered.
+        for (int i = 1; i <= 100; i++) {
+            server.onDatagram(t.net.nowNs(), new SimAddress(10_000 + i, 0), init(100_000 + i, null));
+        }
+        assertThat(server.dropped(DropReason.CONNECTION_LIMIT)).isEqualTo(100 - 64);
+        assertThat(server.connections()).hasSize(threshold + 1);
     }
 
     @Test
