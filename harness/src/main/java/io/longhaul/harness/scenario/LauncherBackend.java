@@ -17,12 +17,16 @@ import java.util.Map;
  * its 0 km twin differ only in the emulated distance.
  *
  * <p>Every rank must open clusters in the same order: the n-th cluster of the job meets on
- * {@code MASTER_PORT + n}, so consecutive runs (a scenario, then its 0 km twin) never see each
- * other's rendezvous.
+ * {@code MASTER_PORT + n mod }{@value #PORT_WINDOW}, so consecutive runs (a scenario, then its 0 km
+ * twin, pair after pair) never see each other's rendezvous, and a long sweep stays within
+ * {@value #PORT_WINDOW} ports above MASTER_PORT (which must be free).
  */
 public final class LauncherBackend implements FabricBackend {
     /** The name this backend is selected by. */
     public static final String NAME = "launcher";
+
+    /** Ports above MASTER_PORT that successive clusters meet on, in turn. */
+    public static final int PORT_WINDOW = 64;
 
     private final Map<String, String> env;
     private int opened;
@@ -58,8 +62,12 @@ public final class LauncherBackend implements FabricBackend {
                 + ") but the job has " + launch.worldSize() + "; use a scenario with as many ranks as processes");
         }
         final InetSocketAddress master = launch.master();
+        if (master.getPort() + PORT_WINDOW - 1 > 65_535) {
+            throw new IllegalArgumentException("MASTER_PORT " + master.getPort() + " is too high for the launcher backend: its clusters meet "
+                + "on MASTER_PORT to MASTER_PORT + " + (PORT_WINDOW - 1) + "; accepted: 1 to " + (65_536 - PORT_WINDOW));
+        }
         final LaunchInfo meeting = new LaunchInfo(launch.rank(), launch.worldSize(),
-            new InetSocketAddress(master.getHostString(), master.getPort() + opened++), launch.source());
+            new InetSocketAddress(master.getHostString(), master.getPort() + opened++ % PORT_WINDOW), launch.source());
         final TransportFabric fabric = TransportFabric.rendezvous(meeting, spec.transportFabricConfig());
         return new RealTimeCluster(fabric, List.of(new Communicator(fabric, spec.topology(), spec.communicatorConfig())), spec);
     }

@@ -32,9 +32,14 @@ class LauncherBackendTest {
 
     @Test
     void shouldTrainOneRankPerProcessThroughTheRendezvousTwiceInARow() throws Exception {
-        final int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
+        // The second cluster meets on MASTER_PORT + 1: find a port whose successor is free too.
+        int port = -1;
+        while (port < 0) {
+            try (ServerSocket probe = new ServerSocket(0); ServerSocket next = new ServerSocket(probe.getLocalPort() + 1)) {
+                port = probe.getLocalPort();
+            } catch (final java.io.IOException | IllegalArgumentException taken) {
+                // The next port is in use: try another.
+            }
         }
         final TrainConfig config = TrainConfig.defaults().withSizes(1 << 20, 256 << 10).withCompute(5_000_000L, 10_000_000L).withSteps(2, 1);
         final ExecutorService ranks = Executors.newFixedThreadPool(2);
