@@ -52,6 +52,17 @@ final class LonghaulCliTestSupport {
         return new Outcome(code, out.toString(), err.toString());
     }
 
+    /** Runs {@code longhaul args...} through {@link LonghaulCli#commandLine()}, every command as the tool has it. */
+    static Outcome runCli(final String... args) {
+        final CommandLine cli = LonghaulCli.commandLine();
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        final int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
     /** Runs a collective command from the command line with the real environment (until LonghaulCli lists them). */
     public static void main(final String[] args) {
         final Outcome o = run(System.getenv(), args);

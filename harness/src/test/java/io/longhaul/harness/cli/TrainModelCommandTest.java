@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,13 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code train --model mlp} on the simulated backend: one bounded run, a comparison grid, and bad flags. */
 class TrainModelCommandTest {
     private static Outcome run(final String... args) {
-        final picocli.CommandLine cli = LonghaulCli.commandLine();
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int code = cli.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
+        return LonghaulCliTestSupport.runCli(args);
     }
 
     @Test
