@@ -50,6 +50,8 @@ public final class ScheduleRunner {
     /** Largest number of runs in a message's contribution-count table. */
     static final int MAX_COUNT_RUNS = 64;
     private static final int RUN_BYTES = 8;
+    /** The body of a SEND of no elements. */
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     /**
      * How a bounded operation runs on this rank.
@@ -264,20 +266,26 @@ public final class ScheduleRunner {
                     complete(s.index());
                     break;
                 }
+                // The region is sent in place: the step (and so every later write to the region,
+                // and the operation's end) completes when the peer has all of it.
                 final int bytes = s.count() * elementSize;
-                final ByteBuffer m = ByteBuffer.allocate(MessageHeader.LENGTH + bytes).order(ByteOrder.LITTLE_ENDIAN);
-                MessageHeader.write(m, seq, spec, schedule.algorithm(), s.tag(), bytes, fabric.rank());
-                if (bytes > 0) {
-                    final ByteBuffer src = buffer(s.buffer());
-                    m.put(MessageHeader.LENGTH, src, s.offset() * elementSize, bytes);
-                }
+                final ByteBuffer header = ByteBuffer.allocate(MessageHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+                MessageHeader.write(header, seq, spec, schedule.algorithm(), s.tag(), bytes, fabric.rank());
+                final int from = s.offset() * elementSize;
+                final ByteBuffer body = bytes == 0 ? EMPTY : buffer(s.buffer()).duplicate().limit(from + bytes).position(from);
                 final int peer = s.peer();
-                fabric.send(peer, MessageHeader.fabricTag(seq, s.tag()), m).whenComplete((v, err) -> {
+                final int index = s.index();
+                fabric.send(peer, MessageHeader.fabricTag(seq, s.tag()), header, body).whenComplete((v, err) -> {
                     if (err != null) {
                         signal(() -> onPeerError(peer, "sending to it", err));
+                    } else {
+                        signal(() -> {
+                            if (!finished) {
+                                complete(index);
+                            }
+                        });
                     }
                 });
-                complete(s.index());
                 break;
             }
             case RECV:

@@ -101,7 +101,21 @@ public final class Session {
      *         {@link SendQueueFullException} if no room appeared in time.
      */
     public CompletableFuture<SendStatus> send(final int tag, final ByteBuffer data) {
-        return transport.send(this, tag, data, false, 0, true);
+        return transport.send(this, tag, null, data, false, 0, true);
+    }
+
+    /**
+     * Sends a reliable message made of {@code header} followed by {@code body}: the peer receives
+     * them as one message, and neither is copied (frames are cut from them in place), so an
+     * application can put its own header in front of a region of a larger buffer without copying
+     * the region.
+     *
+     * @param header the bytes between position and limit; leave them unchanged until the future completes.
+     * @param body   likewise.
+     * @return as {@link #send(int, ByteBuffer)}.
+     */
+    public CompletableFuture<SendStatus> send(final int tag, final ByteBuffer header, final ByteBuffer body) {
+        return transport.send(this, tag, header, body, false, 0, true);
     }
 
     /**
@@ -112,17 +126,17 @@ public final class Session {
      *         as {@link #send(int, ByteBuffer)}.
      */
     public CompletableFuture<SendStatus> send(final int tag, final ByteBuffer data, final long deadlineNs) {
-        return transport.send(this, tag, data, true, deadlineNs, true);
+        return transport.send(this, tag, null, data, true, deadlineNs, true);
     }
 
     /** As {@link #send(int, ByteBuffer)} but never waits: fails at once with {@link SendQueueFullException}. */
     public CompletableFuture<SendStatus> trySend(final int tag, final ByteBuffer data) {
-        return transport.send(this, tag, data, false, 0, false);
+        return transport.send(this, tag, null, data, false, 0, false);
     }
 
     /** As {@link #send(int, ByteBuffer, long)} but never waits for queue space. */
     public CompletableFuture<SendStatus> trySend(final int tag, final ByteBuffer data, final long deadlineNs) {
-        return transport.send(this, tag, data, true, deadlineNs, false);
+        return transport.send(this, tag, null, data, true, deadlineNs, false);
     }
 
     /** A snapshot of the connection's counters (taken on the event loop). */
@@ -187,8 +201,8 @@ public final class Session {
     }
 
     /** Loop: starts a send handed over from an application thread. */
-    void startSend(final int tag, final ByteBuffer data, final boolean deadlineMode, final long deadlineNs,
-                   final CompletableFuture<SendStatus> future) {
+    void startSend(final int tag, final ByteBuffer header, final ByteBuffer data, final boolean deadlineMode,
+                   final long deadlineNs, final CompletableFuture<SendStatus> future) {
         final String reason = transport.isClosed() && closeReason == null ? "transport closed" : closeReason;
         if (reason != null || connection == null) {
             transport.complete(future, null, new SessionClosedException("session closed: "
@@ -197,8 +211,13 @@ public final class Session {
         }
         final long id;
         try {
-            id = deadlineMode ? connection.send(UdpDriver.nowNs(), tag, data, deadlineNs)
-                : connection.send(UdpDriver.nowNs(), tag, data);
+            if (deadlineMode) {
+                id = connection.send(UdpDriver.nowNs(), tag, data, deadlineNs);
+            } else if (header != null) {
+                id = connection.send(UdpDriver.nowNs(), tag, header, data);
+            } else {
+                id = connection.send(UdpDriver.nowNs(), tag, data);
+            }
         } catch (IllegalStateException e) {
             transport.complete(future, null, new SessionClosedException(e.getMessage()));
             return;

@@ -324,8 +324,9 @@ public final class Transport implements AutoCloseable {
         return session.established();
     }
 
-    CompletableFuture<SendStatus> send(final Session session, final int tag, final ByteBuffer data, final boolean deadlineMode,
-                                       final long deadlineNs, final boolean block) {
+    /** @param header sent in front of {@code data} (reliable messages only), or null. */
+    CompletableFuture<SendStatus> send(final Session session, final int tag, final ByteBuffer header, final ByteBuffer data,
+                                       final boolean deadlineMode, final long deadlineNs, final boolean block) {
         final CompletableFuture<SendStatus> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(new SessionClosedException("transport closed"));
@@ -354,7 +355,8 @@ public final class Transport implements AutoCloseable {
             return future;
         }
         final ByteBuffer payload = data.slice();
-        if (!driver.submit(() -> session.startSend(tag, payload, deadlineMode, deadlineNs, future))) {
+        final ByteBuffer head = header == null ? null : header.slice();
+        if (!driver.submit(() -> session.startSend(tag, head, payload, deadlineMode, deadlineNs, future))) {
             complete(future, null, new SessionClosedException(closed || driver.isClosed() ? "transport closed"
                 : "send queue full"));
         }

@@ -45,6 +45,20 @@ public interface Fabric extends AutoCloseable {
     CompletableFuture<Void> send(int peer, int tag, ByteBuffer message);
 
     /**
+     * Sends {@code header} followed by {@code body} (each position to limit) to {@code peer} as one
+     * message, reading {@code body} in place where the fabric can: the caller leaves {@code body}
+     * unchanged until the returned future completes, and owns it again then. The fabric owns
+     * {@code header} from now on. This default copies both into one new message and
+     * {@link #send(int, int, ByteBuffer) sends} that; fabrics over a transport frame packets straight
+     * from {@code body} and complete once the peer has acknowledged every byte.
+     */
+    default CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer body) {
+        final ByteBuffer m = ByteBuffer.allocate(header.remaining() + body.remaining()).order(header.order());
+        m.put(header.duplicate()).put(body.duplicate()).flip();
+        return send(peer, tag, m);
+    }
+
+    /**
      * Sends a <em>deadline</em> message to {@code peer}: it is repaired until {@code deadlineNs}
      * (the fabric's clock) and then abandoned, and the receiver gets what arrived together with the
      * exact byte ranges that did not ({@link #receiveMessage}). The fabric stops repairing early

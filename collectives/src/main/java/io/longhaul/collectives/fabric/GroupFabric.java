@@ -142,6 +142,11 @@ public final class GroupFabric implements Fabric {
     }
 
     @Override
+    public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer body) {
+        return root.send(peer(peer), tag(tag), header, body);
+    }
+
+    @Override
     public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final long deadlineNs) {
         return root.send(peer(peer), tag(tag), message, deadlineNs);
     }

@@ -273,12 +273,15 @@ public final class SimCluster implements AutoCloseable {
     private final class SimFabric implements Fabric, ConnectionHandler {
         private final class PendingSend {
             final int tag;
+            final ByteBuffer header;
             final ByteBuffer message;
             final long deadlineNs;
             final CompletableFuture<Void> future;
 
-            PendingSend(final int tag, final ByteBuffer message, final long deadlineNs, final CompletableFuture<Void> future) {
+            PendingSend(final int tag, final ByteBuffer header, final ByteBuffer message, final long deadlineNs,
+                        final CompletableFuture<Void> future) {
                 this.tag = tag;
+                this.header = header;
                 this.message = message;
                 this.deadlineNs = deadlineNs;
                 this.future = future;
@@ -328,16 +331,22 @@ public final class SimCluster implements AutoCloseable {
 
         @Override
         public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message) {
-            return send(peer, tag, message, false, 0);
+            return send(peer, tag, null, message, false, 0);
+        }
+
+        /** Frames the packets straight from {@code body}, as the transport fabric does. */
+        @Override
+        public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer body) {
+            return send(peer, tag, header.slice(), body.slice(), false, 0);
         }
 
         @Override
         public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final long deadlineNs) {
-            return send(peer, tag, message, true, deadlineNs);
+            return send(peer, tag, null, message, true, deadlineNs);
         }
 
-        private CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final boolean deadline,
-                                             final long deadlineNs) {
+        private CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer message,
+                                             final boolean deadline, final long deadlineNs) {
             if (peer < 0 || peer >= connections.length || peer == rank) {
                 return CompletableFuture.failedFuture(new IllegalArgumentException("peer " + peer + " is not another rank of "
                     + connections.length));
@@ -348,10 +357,10 @@ public final class SimCluster implements AutoCloseable {
             final CompletableFuture<Void> f = new CompletableFuture<>();
             final long stopNs = deadline ? deadlineNs - Math.max(0, rttNs(peer)) / 2 : Long.MAX_VALUE;
             if (!established[peer]) {
-                waiting.get(peer).add(new PendingSend(tag, message, stopNs, f));
+                waiting.get(peer).add(new PendingSend(tag, header, message, stopNs, f));
                 return f;
             }
-            transmit(peer, tag, message, stopNs, f);
+            transmit(peer, tag, header, message, stopNs, f);
             return f;
         }
 
@@ -369,11 +378,13 @@ public final class SimCluster implements AutoCloseable {
             return rttNs[peer];
         }
 
-        private void transmit(final int peer, final int tag, final ByteBuffer message, final long stopNs,
+        private void transmit(final int peer, final int tag, final ByteBuffer header, final ByteBuffer message, final long stopNs,
                               final CompletableFuture<Void> f) {
             final Connection c = connections[peer];
             try {
-                final long id = stopNs == Long.MAX_VALUE ? c.send(net.nowNs(), tag, message) : c.send(net.nowNs(), tag, message, stopNs);
+                final long now = net.nowNs();
+                final long id = stopNs != Long.MAX_VALUE ? c.send(now, tag, message, stopNs)
+                    : header != null ? c.send(now, tag, header, message) : c.send(now, tag, message);
                 inFlight.get(peer).put(id, f);
                 requestPoll();
             } catch (final RuntimeException e) {
@@ -425,7 +436,7 @@ public final class SimCluster implements AutoCloseable {
             final ArrayDeque<PendingSend> q = waiting.get(peer);
             while (!q.isEmpty()) {
                 final PendingSend s = q.poll();
-                transmit(peer, s.tag, s.message, s.deadlineNs, s.future);
+                transmit(peer, s.tag, s.header, s.message, s.deadlineNs, s.future);
             }
         }
 

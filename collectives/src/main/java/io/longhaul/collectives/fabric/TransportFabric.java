@@ -455,6 +455,17 @@ public final class TransportFabric implements Fabric {
         return track(peer, s, s.send(tag, message));
     }
 
+    /** Frames the packets straight from {@code body}; completes once the peer acknowledged all of it. */
+    @Override
+    public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer body) {
+        final Session s = peer >= 0 && peer < size && peer != rank && !closed && !closing ? sessions[peer] : null;
+        if (s == null) {
+            // Errors and messages to this rank itself (delivered at once, so copied) as any other send.
+            return Fabric.super.send(peer, tag, header, body);
+        }
+        return track(peer, s, s.send(tag, header, body));
+    }
+
     /**
      * Sends a deadline message through the transport: repairs stop half a smoothed RTT before
      * {@code deadlineNs}, so that the receiver (which delivers at the sender's deadline plus the

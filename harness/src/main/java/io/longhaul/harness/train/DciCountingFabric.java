@@ -59,6 +59,13 @@ public final class DciCountingFabric implements Fabric {
     }
 
     @Override
+    public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer header, final ByteBuffer body) {
+        count(peer, header);
+        count(peer, body);
+        return inner.send(peer, tag, header, body);
+    }
+
+    @Override
     public CompletableFuture<Void> send(final int peer, final int tag, final ByteBuffer message, final long deadlineNs) {
         count(peer, message);
         return inner.send(peer, tag, message, deadlineNs);

@@ -48,6 +48,8 @@ public final class Connection {
 
     /** Handshake retries double up to 2^3 times the first interval, so a slow peer is not starved. */
     private static final int MAX_HANDSHAKE_BACKOFF_EXPONENT = 3;
+    /** The header of a message sent without one. */
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private static final Comparator<SendMessage> BY_SEND_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
     private static final Comparator<ReceiveMessage> BY_RECEIVE_DEADLINE = Comparator.comparingLong(m -> m.deadlineNs);
@@ -240,7 +242,15 @@ public final class Connection {
 
     /** Sends a reliable message. @see #send(long, int, ByteBuffer, long) */
     public long send(final long nowNs, final int tag, final ByteBuffer payload) {
-        return enqueue(nowNs, tag, payload, false, Long.MAX_VALUE);
+        return enqueue(nowNs, tag, EMPTY, payload, false, Long.MAX_VALUE);
+    }
+
+    /**
+     * Sends a reliable message made of {@code header} followed by {@code body}, neither copied: both
+     * must stay unchanged until the message completes. The peer receives them as one message.
+     */
+    public long send(final long nowNs, final int tag, final ByteBuffer header, final ByteBuffer body) {
+        return enqueue(nowNs, tag, header, body, false, Long.MAX_VALUE);
     }
 
     /**
@@ -252,21 +262,23 @@ public final class Connection {
      * @return the message id, reported again in {@link ConnectionHandler#onSendComplete}.
      */
     public long send(final long nowNs, final int tag, final ByteBuffer payload, final long deadlineNs) {
-        return enqueue(nowNs, tag, payload, true, deadlineNs);
+        return enqueue(nowNs, tag, EMPTY, payload, true, deadlineNs);
     }
 
-    private long enqueue(final long nowNs, final int tag, final ByteBuffer payload, final boolean deadlineMode, final long deadlineNs) {
+    private long enqueue(final long nowNs, final int tag, final ByteBuffer header, final ByteBuffer payload,
+                         final boolean deadlineMode, final long deadlineNs) {
         if (state == ConnectionState.CLOSING || state == ConnectionState.DRAINING || state == ConnectionState.CLOSED) {
             throw new IllegalStateException("connection " + Long.toHexString(localId) + " is closed: " + closeReason);
         }
-        final int length = payload.remaining();
+        final long total = (long) header.remaining() + payload.remaining();
         final int limit = Math.min(config.maxMessageBytes(), peerMaxMessageBytes);
-        if (length > limit) {
-            throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum message size of "
+        if (total > limit) {
+            throw new IllegalArgumentException("message of " + total + " bytes exceeds the maximum message size of "
                 + limit + " bytes (" + (limit == config.maxMessageBytes() ? "maxMessageBytes" : "the peer's maxMessageBytes") + ")");
         }
-        final SendMessage message = new SendMessage(nextMessageId++, tag, payload.slice(), chunkSize, creditUsed, deadlineMode, deadlineNs);
-        creditUsed += length;
+        final SendMessage message = new SendMessage(nextMessageId++, tag, header.slice(), payload.slice(), chunkSize, creditUsed,
+            deadlineMode, deadlineNs);
+        creditUsed += total;
         messagesSent++;
         sendQueue.add(message);
         inProgress.put(message.id, message);
@@ -552,7 +564,7 @@ public final class Connection {
                     + " bytes exceeds the peer's maximum message size of " + peerMaxMessageBytes + " bytes");
                 continue;
             }
-            final SendMessage cut = new SendMessage(m.id, m.tag, m.payload, chunkSize, m.creditBase, m.deadlineMode, m.deadlineNs);
+            final SendMessage cut = new SendMessage(m.id, m.tag, m.prefix, m.payload, chunkSize, m.creditBase, m.deadlineMode, m.deadlineNs);
             sendQueue.add(cut);
             inProgress.put(cut.id, cut);
             if (cut.deadlineMode) {
@@ -1191,7 +1203,7 @@ public final class Connection {
         DataFlyweight.write(out, 0, m.id, m.tag, m.chunkOffset(chunk), m.length,
             m.deadlineMode ? DataFlyweight.MODE_DEADLINE : DataFlyweight.MODE_RELIABLE, payloadLength, deadlineLeftUs);
         if (payloadLength > 0) {
-            out.put(DataFlyweight.HEADER_LENGTH, m.payload, m.chunkOffset(chunk), payloadLength);
+            m.copyChunk(chunk, out, DataFlyweight.HEADER_LENGTH);
         }
         beforePacketSent(nowNs, path, length);
         path.sent.onSent(nowNs, length, m, chunk);

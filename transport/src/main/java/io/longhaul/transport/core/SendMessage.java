@@ -2,13 +2,17 @@ package io.longhaul.transport.core;
 
 import java.nio.ByteBuffer;
 
-/** Sender-side state of one message: which chunks went out and which are acknowledged. */
+/**
+ * Sender-side state of one message: which chunks went out and which are acknowledged. The message
+ * is a prefix (possibly empty) followed by the payload, both read in place when a chunk is framed.
+ */
 final class SendMessage {
     static final int ACTIVE = 0;
     static final int DONE = 1;
 
     final long id;
     final int tag;
+    final ByteBuffer prefix;
     final ByteBuffer payload;
     final int length;
     final int chunkSize;
@@ -23,12 +27,17 @@ final class SendMessage {
     long ackedBytes;
     int state = ACTIVE;
 
-    SendMessage(final long id, final int tag, final ByteBuffer payload, final int chunkSize, final long creditBase,
-                final boolean deadlineMode, final long deadlineNs) {
+    /**
+     * @param prefix  the first bytes of the message, position 0 to limit.
+     * @param payload the rest, position 0 to limit.
+     */
+    SendMessage(final long id, final int tag, final ByteBuffer prefix, final ByteBuffer payload, final int chunkSize,
+                final long creditBase, final boolean deadlineMode, final long deadlineNs) {
         this.id = id;
         this.tag = tag;
+        this.prefix = prefix;
         this.payload = payload;
-        this.length = payload.remaining();
+        this.length = prefix.limit() + payload.limit();
         this.chunkSize = chunkSize;
         this.chunkCount = Math.max(1, (length + chunkSize - 1) / chunkSize);
         this.creditBase = creditBase;
@@ -43,6 +52,21 @@ final class SendMessage {
 
     int chunkLength(final int chunk) {
         return Math.min(chunkSize, length - chunk * chunkSize);
+    }
+
+    /** Copies the bytes of {@code chunk} into {@code out} from index {@code at}. */
+    void copyChunk(final int chunk, final ByteBuffer out, final int at) {
+        final int from = chunkOffset(chunk);
+        final int n = chunkLength(chunk);
+        final int prefixLength = prefix.limit();
+        int done = 0;
+        if (from < prefixLength) {
+            done = Math.min(n, prefixLength - from);
+            out.put(at, prefix, from, done);
+        }
+        if (done < n) {
+            out.put(at + done, payload, from + done - prefixLength, n - done);
+        }
     }
 
     boolean isAcked(final int chunk) {

@@ -1,11 +1,13 @@
 package io.longhaul.transport.core;
 
 import io.longhaul.transport.sim.LinkSpec;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,5 +83,35 @@ class TransferMatrixTest {
         System.out.printf("%-28s virtual %.2fs, retransmitted %d, lost %d, spurious %d, redundant %d%n", name,
             t.net.nowNs() / 1e9, stats.sum(PathStats::retransmittedPackets), stats.sum(PathStats::lostPackets),
             stats.sum(PathStats::spuriousRetransmissions), stats.redundantRepairs());
+    }
+
+    /**
+     * A message sent as a header and a body arrives as their concatenation, whatever the split:
+     * empty either side, a header smaller than, equal to and longer than a frame's payload, and
+     * both ends of a body that starts inside a frame; over a lossy link, so frames cut from both
+     * parts are repaired too.
+     */
+    @Test
+    void shouldDeliverAHeaderAndABodyAsOneMessage() {
+        final long seed = 17;
+        final SimTransfer t = new SimTransfer(seed, new CoreConfig(), LinkSpec.parse("delay=2ms,rate=1gbit,loss=5%"),
+            LinkSpec.parse("delay=2ms,rate=1gbit"));
+        final int frame = new CoreConfig().maxChunkBytes();
+        final int[][] splits = {{0, 1}, {1, 0}, {32, 100_000}, {frame, frame}, {frame + 7, 3 * frame - 1}, {2 * frame + 1, 5}};
+        final ByteBuffer[] whole = new ByteBuffer[splits.length];
+        for (int i = 0; i < splits.length; i++) {
+            whole[i] = SimTransfer.payload(seed, i, splits[i][0] + splits[i][1]);
+            // The body is a window of a larger buffer, as a collective sends a chunk of its vector.
+            final ByteBuffer vector = ByteBuffer.allocateDirect(splits[i][1] + 64);
+            vector.position(40).put(whole[i].duplicate().position(splits[i][0])).position(40).limit(40 + splits[i][1]);
+            t.connection.send(t.net.nowNs(), i, whole[i].duplicate().limit(splits[i][0]), vector);
+        }
+        t.net.wake(t.client);
+        assertThat(t.runUntilCompleted(splits.length, 60_000_000_000L)).as(t.describe()).isTrue();
+        assertThat(t.serverEvents.received).hasSize(splits.length);
+        for (final SimTransfer.Received r : t.serverEvents.received) {
+            assertThat(r.data()).as("split %s, seed=%d", Arrays.toString(splits[r.tag()]), seed).isEqualTo(whole[r.tag()]);
+        }
+        assertThat(t.connection.stats().sum(PathStats::retransmittedPackets)).as("the lossy link made repairs").isPositive();
     }
 }
