@@ -352,16 +352,18 @@ public final class ScheduleRunner {
             fail(problem, null, true);
             return;
         }
-        arrived[index] = message.duplicate().position(message.position() + MessageHeader.LENGTH).slice().order(ByteOrder.LITTLE_ENDIAN);
+        arrived[index] = message;
         if (depsMet[index]) {
             apply(s);
         }
     }
 
     private void apply(final Step s) {
-        final ByteBuffer payload = arrived[s.index()];
+        final ByteBuffer message = arrived[s.index()];
         arrived[s.index()] = null;
         if (s.count() > 0) {
+            final ByteBuffer payload = message.duplicate().position(message.position() + MessageHeader.LENGTH).slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
             final ByteBuffer dst = buffer(s.buffer());
             if (s.reduce()) {
                 Reductions.reduce(spec.type(), spec.op(), dst, s.offset() * elementSize, payload, 0, s.count());
@@ -369,6 +371,7 @@ public final class ScheduleRunner {
                 dst.put(s.offset() * elementSize, payload, 0, s.count() * elementSize);
             }
         }
+        fabric.release(message);
         complete(s.index());
     }
 

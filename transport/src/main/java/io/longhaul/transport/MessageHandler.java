@@ -18,6 +18,16 @@ public interface MessageHandler {
      */
     void onMessage(Session session, int tag, ByteBuffer data, MissingRanges missing);
 
+    /**
+     * Where a new incoming message of {@code length} bytes is reassembled: a buffer of capacity
+     * {@code length}, handed back in {@link #onMessage} once the message is complete. The default
+     * allocates one; a handler that recycles the buffers of consumed messages saves allocating and
+     * zeroing one per message.
+     */
+    default ByteBuffer receiveBuffer(final Session session, final int tag, final int length) {
+        return ByteBuffer.allocate(length);
+    }
+
     /** A peer connected to this transport (incoming sessions only). */
     default void onSessionOpened(Session session) {
     }

@@ -528,6 +528,12 @@ public final class Transport implements AutoCloseable {
         }
 
         @Override
+        public ByteBuffer receiveBuffer(final Connection connection, final int tag, final int length) {
+            final Session s = (Session) connection.attachment();
+            return s == null ? null : handler.receiveBuffer(s, tag, length);
+        }
+
+        @Override
         public void onSendComplete(final Connection connection, final long messageId, final SendStatus status, final String detail) {
             final Session s = (Session) connection.attachment();
             if (s != null) {

@@ -100,6 +100,13 @@ public interface Fabric extends AutoCloseable {
      */
     long rttNs(int peer);
 
+    /**
+     * Hands back a message this fabric delivered, once the caller has read it for the last time: a
+     * fabric may reassemble a later message into it. The default does nothing.
+     */
+    default void release(final ByteBuffer message) {
+    }
+
     /** Runs {@code task} after {@code delayNs} of the fabric's clock, on a fabric thread. */
     Timer schedule(long delayNs, Runnable task);
 

@@ -152,6 +152,11 @@ public final class GroupFabric implements Fabric {
     }
 
     @Override
+    public void release(final ByteBuffer message) {
+        root.release(message);
+    }
+
+    @Override
     public CompletableFuture<ByteBuffer> receive(final int peer, final int tag) {
         return root.receive(peer(peer), tag(tag));
     }

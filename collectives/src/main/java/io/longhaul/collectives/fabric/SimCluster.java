@@ -290,6 +290,8 @@ public final class SimCluster implements AutoCloseable {
 
         final int rank;
         final MessageMatcher matcher;
+        /** Receive buffers handed back, reassembled into again, as on the transport fabric. */
+        final MessagePool pool = new MessagePool(MessagePool.DEFAULT_MAX_BYTES);
         final Connection[] connections;
         final boolean[] established;
         final List<ArrayDeque<PendingSend>> waiting = new ArrayList<>();
@@ -405,6 +407,16 @@ public final class SimCluster implements AutoCloseable {
         @Override
         public void discard(final int peer, final int tag) {
             matcher.discard(peer, tag);
+        }
+
+        @Override
+        public void release(final ByteBuffer message) {
+            pool.give(message);
+        }
+
+        @Override
+        public ByteBuffer receiveBuffer(final Connection connection, final int tag, final int length) {
+            return pool.take(length);
         }
 
         @Override

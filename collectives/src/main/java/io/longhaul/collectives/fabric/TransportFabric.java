@@ -73,6 +73,8 @@ public final class TransportFabric implements Fabric {
     private final Topology topology;
     private final TransportFabricConfig config;
     private final MessageMatcher matcher;
+    /** Receive buffers the collectives handed back, reassembled into again. */
+    private final MessagePool pool = new MessagePool(MessagePool.DEFAULT_MAX_BYTES);
     private final ScheduledThreadPoolExecutor worker;
     private final Transport local;
     private final Transport remote;
@@ -369,6 +371,11 @@ public final class TransportFabric implements Fabric {
     /** Transport events, on a transport's event loop. */
     private final class Handler implements MessageHandler {
         @Override
+        public ByteBuffer receiveBuffer(final Session session, final int tag, final int length) {
+            return pool.take(length);
+        }
+
+        @Override
         public void onMessage(final Session session, final int tag, final ByteBuffer data, final MissingRanges missing) {
             Integer peer = peerOf.get(session);
             if (peer == null) {
@@ -535,6 +542,11 @@ public final class TransportFabric implements Fabric {
             }
             return null;
         });
+    }
+
+    @Override
+    public void release(final ByteBuffer message) {
+        pool.give(message);
     }
 
     @Override

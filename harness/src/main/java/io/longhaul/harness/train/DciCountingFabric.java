@@ -72,6 +72,11 @@ public final class DciCountingFabric implements Fabric {
     }
 
     @Override
+    public void release(final ByteBuffer message) {
+        inner.release(message);
+    }
+
+    @Override
     public CompletableFuture<ByteBuffer> receive(final int peer, final int tag) {
         return inner.receive(peer, tag);
     }

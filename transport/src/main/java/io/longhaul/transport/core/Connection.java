@@ -608,7 +608,11 @@ public final class Connection {
                 if (reassemblyBytes + total > config.receiveWindowBytes() + config.maxMessageBytes()) {
                     return DropReason.REASSEMBLY_LIMIT.ordinal();
                 }
-                message = new ReceiveMessage(messageId, tag, total, chunkSize, mode == DataFlyweight.MODE_DEADLINE);
+                ByteBuffer into = handler.receiveBuffer(this, tag, total);
+                if (into == null || into.capacity() != total || into.isReadOnly()) {
+                    into = ByteBuffer.allocate(total);
+                }
+                message = new ReceiveMessage(messageId, tag, total, chunkSize, mode == DataFlyweight.MODE_DEADLINE, into);
                 reassembly.put(messageId, message);
                 reassemblyBytes += total;
             } else if (message.length != total || message.tag != tag

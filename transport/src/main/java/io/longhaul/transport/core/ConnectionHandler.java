@@ -21,6 +21,16 @@ public interface ConnectionHandler {
      */
     void onMessage(Connection connection, int tag, long messageId, ByteBuffer data, MissingRanges missing);
 
+    /**
+     * Where a new incoming message of {@code length} bytes is reassembled, asked when its first
+     * packet arrives: a buffer of capacity {@code length} (any other is ignored for a fresh one),
+     * handed back in {@link #onMessage}. The default allocates one; a handler that recycles the
+     * buffers of messages it has consumed saves the allocation and the zeroing.
+     */
+    default ByteBuffer receiveBuffer(final Connection connection, final int tag, final int length) {
+        return ByteBuffer.allocate(length);
+    }
+
     /** A message sent on this connection ended. {@code detail} explains failures, else empty. */
     default void onSendComplete(Connection connection, long messageId, SendStatus status, String detail) {
     }

@@ -15,14 +15,16 @@ final class ReceiveMessage {
     int receivedChunks;
     long deadlineNs = Long.MAX_VALUE;
 
-    ReceiveMessage(final long id, final int tag, final int length, final int chunkSize, final boolean deadlineMode) {
+    /** @param data where the message is reassembled, of capacity {@code length}. */
+    ReceiveMessage(final long id, final int tag, final int length, final int chunkSize, final boolean deadlineMode,
+                   final ByteBuffer data) {
         this.id = id;
         this.tag = tag;
         this.length = length;
         this.chunkSize = chunkSize;
         this.chunkCount = Math.max(1, (length + chunkSize - 1) / chunkSize);
         this.deadlineMode = deadlineMode;
-        this.data = ByteBuffer.allocate(length);
+        this.data = data;
         this.receivedBits = new long[(chunkCount + 63) >>> 6];
     }
 
