@@ -368,7 +368,9 @@ public final class Connection {
      *
      * @return -1 if accepted, else the ordinal of the {@link DropReason}.
      */
-    int onPacket(final long nowNs, final Object from, final ByteBuffer in, final int offset, final int sealedLength) {
+    int onPacket(final long nowNs, final Object from, final ByteBuffer datagram, final int at, final int sealedLength) {
+        ByteBuffer in = datagram;
+        int offset = at;
         final byte type = PacketFlyweight.type(in, offset);
         final int pathId = PacketFlyweight.pathId(in, offset);
         if (pathId >= paths.length) {
@@ -392,10 +394,13 @@ public final class Connection {
             if (protection == null) {
                 return DropReason.WRONG_STATE.ordinal();
             }
-            length = protection.open(in, offset, sealedLength);
-            if (length < 0) {
+            final ByteBuffer plain = protection.open(in, offset, sealedLength);
+            if (plain == null) {
                 return DropReason.BAD_TAG.ordinal();
             }
+            in = plain;
+            offset = 0;
+            length = plain.limit();
         }
         final int result;
         switch (type) {

@@ -15,7 +15,7 @@ import java.security.GeneralSecurityException;
  * from the job key and both ends' random nonces (HKDF-SHA256: extract with the two nonces as salt,
  * expand with the direction and both connection ids). A sealed packet keeps its 24-byte header in
  * clear as associated data (with {@link PacketFlyweight#FLAG_PROTECTED} set and the CRC field zero:
- * the tag covers what the CRC did), its body encrypted in place, and a 16-byte tag after it.
+ * the tag covers what the CRC did), its body encrypted, and a 16-byte tag after it.
  *
  * <p>The 12-byte nonce is (number space, path, packet number, 0, 0): DATA and PING share a path's
  * packet numbers, ACKs, CLOSEs, path challenges and responses have their own counters, so no nonce
@@ -36,10 +36,28 @@ public final class PacketProtection {
     private final Cipher sealer;
     private final Cipher opener;
     private final byte[] iv = new byte[12];
-    /** The packet is sealed and opened here: the JDK's GCM is fastest, and allocates least, on arrays. */
+    /** A packet not in a heap buffer is copied here to be read: the JDK's GCM is fastest on arrays. */
     private byte[] scratch = new byte[2048];
-    /** Where the cipher writes: never the array it reads (the JDK copies overlapping input first). */
-    private byte[] output = new byte[2048];
+    /**
+     * Where the cipher writes, header first, one for sealing and one for opening (an opened packet
+     * is still being read when the connection seals the next): never the array it reads (the JDK
+     * copies overlapping input first).
+     */
+    private final Output sealed = new Output();
+    private final Output opened = new Output();
+
+    private static final class Output {
+        byte[] bytes = new byte[2048];
+        ByteBuffer view = ByteBuffer.wrap(bytes);
+
+        byte[] bytes(final int length) {
+            if (bytes.length < length) {
+                bytes = new byte[Math.max(length, 2 * bytes.length)];
+                view = ByteBuffer.wrap(bytes);
+            }
+            return bytes;
+        }
+    }
 
     private PacketProtection(final byte[] sendKey, final byte[] receiveKey) {
         this.sendKey = new SecretKeySpec(sendKey, AES);
@@ -75,49 +93,71 @@ public final class PacketProtection {
     }
 
     /**
-     * Seals the {@code length}-byte packet at {@code offset} of {@code buffer} in place: sets
-     * {@link PacketFlyweight#FLAG_PROTECTED}, zeroes the CRC field, encrypts the body and appends the
-     * tag ({@code buffer} must have room for it).
+     * Seals the {@code length}-byte packet at {@code offset} of {@code packet}: sets
+     * {@link PacketFlyweight#FLAG_PROTECTED} and zeroes the CRC field there, then writes the header,
+     * the encrypted body and the tag to this protection's own buffer. Read straight from the
+     * array of a heap buffer, copied first from any other.
      *
-     * @return the sealed length, {@code length + TAG_LENGTH}.
+     * @return the sealed packet, position 0, limit {@code length + TAG_LENGTH}: valid until the next
+     *         {@code seal}, and not to be written.
      */
-    public int seal(final ByteBuffer buffer, final int offset, final int length) {
-        PacketFlyweight.markProtected(buffer, offset);
-        final byte[] a = scratch(length + TAG_LENGTH);
-        buffer.get(offset, a, 0, length);
+    public ByteBuffer seal(final ByteBuffer packet, final int offset, final int length) {
+        PacketFlyweight.markProtected(packet, offset);
+        final byte[] in;
+        final int at;
+        if (packet.hasArray()) {
+            in = packet.array();
+            at = packet.arrayOffset() + offset;
+        } else {
+            in = scratch(length);
+            at = 0;
+            packet.get(offset, in, 0, length);
+        }
+        final byte[] o = sealed.bytes(length + TAG_LENGTH);
+        System.arraycopy(in, at, o, 0, PacketFlyweight.HEADER_LENGTH);
         try {
-            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(a)));
-            sealer.updateAAD(a, 0, PacketFlyweight.HEADER_LENGTH);
-            final byte[] o = output(length + TAG_LENGTH);
-            final int n = sealer.doFinal(a, PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o, 0);
-            buffer.put(offset + PacketFlyweight.HEADER_LENGTH, o, 0, n);
-            return PacketFlyweight.HEADER_LENGTH + n;
+            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(o)));
+            sealer.updateAAD(o, 0, PacketFlyweight.HEADER_LENGTH);
+            final int n = sealer.doFinal(in, at + PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o,
+                PacketFlyweight.HEADER_LENGTH);
+            return sealed.view.limit(PacketFlyweight.HEADER_LENGTH + n).position(0);
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed", e);
         }
     }
 
     /**
-     * Verifies and decrypts the sealed {@code length}-byte packet at {@code offset} in place.
+     * Verifies and decrypts the sealed {@code length}-byte packet at {@code offset} of {@code packet}
+     * (left unchanged) into this protection's own buffer.
      *
-     * @return the plaintext packet's length ({@code length - TAG_LENGTH}), or -1 if it is too short
-     *         or its tag does not verify (the body is then not to be read).
+     * @return the plaintext packet, header included, position 0, limit {@code length - TAG_LENGTH}:
+     *         valid until the next {@code open}; or null if the packet is too short or its tag does
+     *         not verify (nothing of it is then to be read).
      */
-    public int open(final ByteBuffer buffer, final int offset, final int length) {
-        if (length < PacketFlyweight.HEADER_LENGTH + TAG_LENGTH || !PacketFlyweight.isProtected(buffer, offset)) {
-            return -1;
+    public ByteBuffer open(final ByteBuffer packet, final int offset, final int length) {
+        if (length < PacketFlyweight.HEADER_LENGTH + TAG_LENGTH || !PacketFlyweight.isProtected(packet, offset)) {
+            return null;
         }
-        final byte[] a = scratch(length);
-        buffer.get(offset, a, 0, length);
+        final byte[] in;
+        final int at;
+        if (packet.hasArray()) {
+            in = packet.array();
+            at = packet.arrayOffset() + offset;
+        } else {
+            in = scratch(length);
+            at = 0;
+            packet.get(offset, in, 0, length);
+        }
+        final byte[] o = opened.bytes(length);
+        System.arraycopy(in, at, o, 0, PacketFlyweight.HEADER_LENGTH);
         try {
-            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(a)));
-            opener.updateAAD(a, 0, PacketFlyweight.HEADER_LENGTH);
-            final byte[] o = output(length);
-            final int n = opener.doFinal(a, PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o, 0);
-            buffer.put(offset + PacketFlyweight.HEADER_LENGTH, o, 0, n);
-            return PacketFlyweight.HEADER_LENGTH + n;
+            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(o)));
+            opener.updateAAD(o, 0, PacketFlyweight.HEADER_LENGTH);
+            final int n = opener.doFinal(in, at + PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o,
+                PacketFlyweight.HEADER_LENGTH);
+            return opened.view.limit(PacketFlyweight.HEADER_LENGTH + n).position(0);
         } catch (final AEADBadTagException e) {
-            return -1;
+            return null;
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("opening failed", e);
         }
@@ -136,13 +176,6 @@ public final class PacketProtection {
             default:
                 return 0;
         }
-    }
-
-    private byte[] output(final int length) {
-        if (output.length < length) {
-            output = new byte[Math.max(length, 2 * output.length)];
-        }
-        return output;
     }
 
     private byte[] scratch(final int length) {

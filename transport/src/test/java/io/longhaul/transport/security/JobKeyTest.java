@@ -43,34 +43,43 @@ class JobKeyTest {
     }
 
     @Test
-    void shouldSealInPlaceAndRefuseAnyChangedByteOrTheOtherDirectionsKey() {
+    void shouldSealAndRefuseAnyChangedByteOrTheOtherDirectionsKey() {
         final JobKey key = JobKey.parse(HEX, "test");
         final byte[] cn = new byte[16];
         final byte[] sn = new byte[16];
         sn[0] = 1;
         final PacketProtection client = PacketProtection.derive(key, 7, 9, cn, sn, true);
         final PacketProtection server = PacketProtection.derive(key, 7, 9, cn, sn, false);
-        final ByteBuffer b = ByteBuffer.allocateDirect(2048);
-        PacketFlyweight.writeHeader(b, 0, PacketFlyweight.TYPE_DATA, 3, 9, 42);
-        for (int i = PacketFlyweight.HEADER_LENGTH; i < 1000; i++) {
-            b.put(i, (byte) i);
+        // Framed in a heap buffer (as a keyed endpoint frames) and in a direct one, at an offset.
+        long packetNumber = 42;
+        for (final ByteBuffer b : new ByteBuffer[] {ByteBuffer.allocate(2048).position(5).slice(), ByteBuffer.allocateDirect(2048)}) {
+            PacketFlyweight.writeHeader(b, 0, PacketFlyweight.TYPE_DATA, 3, 9, packetNumber++);
+            for (int i = PacketFlyweight.HEADER_LENGTH; i < 1000; i++) {
+                b.put(i, (byte) i);
+            }
+            final ByteBuffer sealed = client.seal(b, 0, 1000);
+            assertThat(sealed.remaining()).isEqualTo(1000 + PacketProtection.TAG_LENGTH);
+            assertThat(sealed.get(500)).as("encrypted").isNotEqualTo((byte) 500);
+            final byte[] wire = new byte[sealed.remaining()];
+            sealed.duplicate().get(wire);
+            for (int i = 0; i < PacketFlyweight.HEADER_LENGTH; i++) {
+                assertThat(wire[i]).as("header byte %d in clear, as marked in the frame", i).isEqualTo(b.get(i));
+            }
+            assertThat(client.open(ByteBuffer.wrap(wire.clone()), 0, wire.length)).as("own key is the other direction's").isNull();
+            // Received in a direct buffer at an offset, as the driver delivers it.
+            final ByteBuffer in = ByteBuffer.allocateDirect(4096);
+            in.put(100, wire);
+            final ByteBuffer opened = server.open(in, 100, wire.length);
+            assertThat(opened.remaining()).isEqualTo(1000);
+            for (int i = PacketFlyweight.HEADER_LENGTH; i < 1000; i++) {
+                assertThat(opened.get(i)).isEqualTo((byte) i);
+            }
+            for (final int at : new int[] {1, 3, 12, 19, 30, 999, wire.length - 1}) {
+                final byte[] bad = wire.clone();
+                bad[at] ^= 0x10;
+                assertThat(server.open(ByteBuffer.wrap(bad), 0, wire.length)).as("byte %d changed", at).isNull();
+            }
+            assertThat(server.open(ByteBuffer.wrap(wire.clone()), 0, 20)).as("shorter than a header and tag").isNull();
         }
-        final int sealed = client.seal(b, 0, 1000);
-        assertThat(sealed).isEqualTo(1000 + PacketProtection.TAG_LENGTH);
-        assertThat(b.get(500)).as("encrypted").isNotEqualTo((byte) 500);
-        final byte[] wire = new byte[sealed];
-        b.duplicate().limit(sealed).get(wire);
-        assertThat(client.open(ByteBuffer.wrap(wire.clone()), 0, sealed)).as("own key is the other direction's").isEqualTo(-1);
-        final ByteBuffer ok = ByteBuffer.wrap(wire.clone());
-        assertThat(server.open(ok, 0, sealed)).isEqualTo(1000);
-        for (int i = PacketFlyweight.HEADER_LENGTH; i < 1000; i++) {
-            assertThat(ok.get(i)).isEqualTo((byte) i);
-        }
-        for (final int at : new int[] {1, 3, 12, 19, 30, 999, sealed - 1}) {
-            final byte[] bad = wire.clone();
-            bad[at] ^= 0x10;
-            assertThat(server.open(ByteBuffer.wrap(bad), 0, sealed)).as("byte %d changed", at).isEqualTo(-1);
-        }
-        assertThat(server.open(ByteBuffer.wrap(wire.clone()), 0, 20)).as("shorter than a header and tag").isEqualTo(-1);
     }
 }
