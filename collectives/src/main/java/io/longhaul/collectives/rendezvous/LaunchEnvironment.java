@@ -141,13 +141,27 @@ public final class LaunchEnvironment {
                 throw new IllegalArgumentException("MASTER_PORT = " + port + " is out of range; accepted: 1 to 65535");
             }
             master = InetSocketAddress.createUnresolved(env.get("MASTER_ADDR").trim(), port);
-        } else if (size == 1) {
+        } else if (size == 1 || allOnThisHost(env, source, size)) {
             master = InetSocketAddress.createUnresolved("127.0.0.1", DEFAULT_MASTER_PORT);
         } else {
             throw new IllegalArgumentException("rank " + rank + " of " + size + " (from " + source + ") has no rendezvous address: "
                 + "set MASTER_ADDR (rank 0's host) and MASTER_PORT, or pass --master ADDR:PORT");
         }
         return Optional.of(new LaunchInfo(rank, size, master, source));
+    }
+
+    /**
+     * @return whether the launcher says every rank runs on this host ({@code mpirun}: as many local
+     *         ranks as ranks; {@code srun}: one node), so rank 0's store is on loopback.
+     */
+    private static boolean allOnThisHost(final Map<String, String> env, final String source, final int size) {
+        if ("mpirun".equals(source)) {
+            return has(env, "OMPI_COMM_WORLD_LOCAL_SIZE") && integer(env, "OMPI_COMM_WORLD_LOCAL_SIZE") == size;
+        }
+        if ("srun".equals(source)) {
+            return has(env, "SLURM_NNODES") && integer(env, "SLURM_NNODES") == 1;
+        }
+        return false;
     }
 
     /** Parses {@code host:port} (IPv6 in brackets) without resolving the host. */

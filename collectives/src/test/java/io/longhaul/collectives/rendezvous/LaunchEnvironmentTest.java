@@ -72,6 +72,20 @@ class LaunchEnvironmentTest {
     }
 
     @Test
+    void shouldMeetOnLoopbackWhenTheLauncherPutEveryRankOnThisHost() {
+        final LaunchInfo mpi = detect(Map.of("OMPI_COMM_WORLD_RANK", "2", "OMPI_COMM_WORLD_SIZE", "4",
+            "OMPI_COMM_WORLD_LOCAL_SIZE", "4"), Flags.NONE);
+        assertThat(mpi.master().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(mpi.master().getPort()).isEqualTo(29500);
+        assertThat(detect(Map.of("SLURM_PROCID", "1", "SLURM_NTASKS", "2", "SLURM_NNODES", "1"), Flags.NONE)
+            .master().getHostString()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> detect(Map.of("OMPI_COMM_WORLD_RANK", "2", "OMPI_COMM_WORLD_SIZE", "4",
+            "OMPI_COMM_WORLD_LOCAL_SIZE", "2"), Flags.NONE)).as("ranks on two hosts").hasMessageContaining("has no rendezvous address");
+        assertThatThrownBy(() -> detect(Map.of("SLURM_PROCID", "1", "SLURM_NTASKS", "4", "SLURM_NNODES", "2"), Flags.NONE))
+            .hasMessageContaining("has no rendezvous address");
+    }
+
+    @Test
     void shouldReportNoLaunchWithoutAnySource() {
         assertThat(LaunchEnvironment.detect(Map.of("MASTER_ADDR", "h", "RANK", "1"), Flags.NONE)).isEmpty();
     }
