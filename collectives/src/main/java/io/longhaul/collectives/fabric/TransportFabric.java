@@ -145,10 +145,14 @@ public final class TransportFabric implements Fabric {
     private TransportContext context(final String bindHost, final String link, final long seed, final MessageHandler handler,
                                      final String role) {
         final TransportContext context = new TransportContext();
+        final InetSocketAddress bind = new InetSocketAddress(bindHost, 0);
         if (config.maxPayloadBytes() > 0) {
             context.maxPayloadBytes(config.maxPayloadBytes());
+        } else if (bind.getAddress() != null && bind.getAddress().isLoopbackAddress()) {
+            // Bound to loopback, it only ever talks over loopback: jumbo frames, as in-process clusters use.
+            context.maxPayloadBytes(TransportCluster.LOOPBACK_MAX_PAYLOAD_BYTES);
         }
-        return context.bindAddress(new InetSocketAddress(bindHost, 0)).link(link).linkSeed(seed)
+        return context.bindAddress(bind).link(link).linkSeed(seed)
             .congestionControl(config.congestionControl()).scheduler(config.scheduler()).paths(config.paths())
             .connectTimeoutNs(config.connectTimeoutNs()).sendQueueCapacity(SEND_QUEUE_CAPACITY)
             .messageHandler(handler).threadName("longhaul-rank" + rank + "-" + role).sharedEventLoops(true)

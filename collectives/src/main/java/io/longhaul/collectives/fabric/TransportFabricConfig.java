@@ -139,13 +139,18 @@ public final class TransportFabricConfig {
         return this;
     }
 
-    /** @return the DATA payload size, or 0 for the transport's default (fits a 1500-byte MTU). */
+    /**
+     * @return the DATA payload size, or 0 for the default: jumbo frames on a loopback address
+     *         ({@link TransportCluster#LOOPBACK_MAX_PAYLOAD_BYTES}), else the transport's (fits a
+     *         1500-byte MTU).
+     */
     public int maxPayloadBytes() {
         return maxPayloadBytes;
     }
 
     /**
-     * DATA payload per datagram; 0 (the default) keeps the transport's, which fits a 1500-byte MTU.
+     * DATA payload per datagram; 0 (the default) keeps the transport's, which fits a 1500-byte MTU,
+     * except on a loopback address, which carries jumbo frames.
      * Jumbo frames (8948 for a 9000-byte MTU) cut the per-packet cost six-fold where the path
      * carries them.
      */
