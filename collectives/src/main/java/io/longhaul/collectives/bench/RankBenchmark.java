@@ -58,6 +58,26 @@ public final class RankBenchmark {
         return rows;
     }
 
+    /**
+     * Runs one operation of the first size, as every rank's first, and returns how long it took
+     * here (ns): what a job's first step costs before the JIT compiler has caught up.
+     */
+    public static long firstOperationNs(final Communicator comm, final BenchOptions o) {
+        final List<Long> sizes = o.sizes(comm.size());
+        final long bytes = sizes.isEmpty() ? 0 : sizes.get(0);
+        final int n = comm.size();
+        final Collective c = o.collective();
+        final long total = bytes / o.type().size();
+        final int count = (int) (c == Collective.REDUCE_SCATTER || c == Collective.ALL_GATHER ? total / n : total);
+        final long inBytes = CheckData.inputElements(c, count, n) * o.type().size();
+        final long outBytes = CheckData.outputElements(c, count, n) * o.type().size();
+        final ByteBuffer in = ByteBuffer.allocateDirect((int) Math.max(1, inBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer out = ByteBuffer.allocateDirect((int) Math.max(1, outBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        final long t0 = System.nanoTime();
+        runOnce(comm, o, count, c == Collective.BROADCAST ? o.root() % n : -1, in, out);
+        return System.nanoTime() - t0;
+    }
+
     private static NcclTestsReport.Row runSize(final Communicator comm, final BenchOptions o, final long bytes) {
         final int n = comm.size();
         final Collective c = o.collective();

@@ -14,6 +14,7 @@ import io.longhaul.collectives.Mode;
 import io.longhaul.collectives.ReduceOp;
 import io.longhaul.collectives.Topology;
 import io.longhaul.collectives.bench.BenchOptions;
+import io.longhaul.collectives.bench.JitWarmup;
 import io.longhaul.collectives.bench.NcclTestsReport;
 import io.longhaul.collectives.bench.RankBenchmark;
 import io.longhaul.collectives.fabric.TransportCluster;
@@ -38,9 +39,11 @@ import picocli.CommandLine.Option;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -214,6 +217,12 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
     @Option(names = "--master", paramLabel = "ADDR:PORT", order = 42,
         description = "Rank 0's rendezvous store (overrides MASTER_ADDR/MASTER_PORT), e.g. --master 10.0.0.1:29500.")
     String master;
+
+    @Option(names = "--jit-warmup", paramLabel = "TIME", defaultValue = "0", order = 43,
+        description = "Launched ranks: before the rendezvous, run all-reduces between two in-process ranks on loopback for "
+            + "TIME, unmeasured, so the first operation does not run while the JIT compiler catches up "
+            + "(default ${DEFAULT-VALUE}: none), e.g. --jit-warmup 2s.")
+    String jitWarmup;
 
     private final Map<String, String> env;
     private PrintWriter out;
@@ -487,11 +496,20 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             throw bad("--topology " + topology + " has " + s.topology().size() + " ranks but the world size is " + launch.worldSize()
                 + " (" + launch.source() + ")");
         }
+        final long warmupNs = "0".equals(jitWarmup.trim()) ? 0 : durationFlag("--jit-warmup", jitWarmup);
+        final long warmupStartNs = System.nanoTime();
+        final int warmupOps = warmupNs == 0 ? 0 : JitWarmup.run(warmupNs, s.fabric().key());
+        final long warmedNs = System.nanoTime() - warmupStartNs;
         try (TransportFabric fabric = TransportFabric.rendezvous(launch, s.fabric())) {
             final Communicator comm = new Communicator(fabric, fabric.topology(), s.communicator());
             final boolean lead = launch.rank() == 0;
+            final double[] first = {RankBenchmark.firstOperationNs(comm, s.options()) / 1e6};
+            comm.allReduceExact(first, ReduceOp.MAX);
             if (lead) {
                 printPreamble(s, launch.worldSize(), "one per process (" + launch.source() + ")", List.of(fabric));
+                out.printf(Locale.ROOT, "# First operation: %.1f ms (slowest rank), %.2f s after rank 0's JVM started%s%n", first[0],
+                    ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, warmupNs == 0 ? "; no JIT warm-up"
+                        : String.format(Locale.ROOT, "; JIT warm-up %.2f s, %d all-reduces", warmedNs / 1e9, warmupOps));
                 out.print(bounded(s) ? NcclTestsReport.boundedHeader() : NcclTestsReport.header());
                 out.flush();
             }
