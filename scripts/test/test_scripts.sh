@@ -615,19 +615,36 @@ test_bench_multipath() {
     expect_in OUT "--json $TMP/bm/plb_rounds_16-run2.json" "bench-multipath names each run's JSON by scheduler and run"
 }
 
+# ------------------------------------------------------------------ bench-datapath.sh
+test_bench_datapath() {
+    local bench=$SCRIPTS/bench-datapath.sh
+    usage_error "--rounds: '0' is out of range; accepted: 1 to 50" "$bench" --rounds 0
+    usage_error "--only: no system named in 'nccl'" "$bench" --only nccl
+    usage_error "--perf-duration: '500ms' is not a whole number of seconds" "$bench" --perf-duration 500ms
+    usage_error "unknown argument '--frob'" "$bench" --frob
+    run "$bench" --dry-run --rounds 2 --only gloo,lh-insecure,lh-mpirun --out "$TMP/bd" -- -b 1M -e 4M -f 2
+    expect_rc 0 "bench-datapath --dry-run"
+    expect_eq "$(grep -c -- '--only gloo' <<<"$OUT") $(grep -c -- 'allreduce --ranks 4 --insecure -b 1M -e 4M -f 2' <<<"$OUT")" "2 2" \
+        "bench-datapath runs every system once per round, with the all-reduce flags given after --"
+    expect_in OUT "mpirun --oversubscribe" "bench-datapath runs one rank per process under mpirun"
+    run "$bench" --dry-run --rounds 1 --only perf --perf-duration 3s --out "$TMP/bd"
+    expect_in OUT "perf --local --insecure --duration 3s -i 0 --json $TMP/bd/perf-insecure-round1.json" \
+        "bench-datapath measures perf unauthenticated and keyed"
+}
+
 test_shellcheck() {
     if ! command -v shellcheck >/dev/null; then
         skip "shellcheck: not installed"
         return
     fi
     run shellcheck -x "$LONGHAUL" "$NETEM" "$TESTBED" "$SCRIPTS"/compare.sh "$SCRIPTS"/fabric-agent.sh "$SCRIPTS"/fabric-bench.sh \
-        "$SCRIPTS"/bench-multipath.sh \
+        "$SCRIPTS"/bench-multipath.sh "$SCRIPTS"/bench-datapath.sh \
         "$SCRIPTS"/lib/*.sh "$HERE"/*.sh
     expect_rc 0 "shellcheck is clean"
 }
 
 for t in test_help test_usage_errors test_dry_run test_spec_errors test_netem_real test_testbed test_launch test_longhaul_jar test_fabric_usage \
-    test_fabric_real test_bench_multipath test_shellcheck; do
+    test_fabric_real test_bench_multipath test_bench_datapath test_shellcheck; do
     printf '== %s\n' "${t#test_}"
     "$t"
 done
