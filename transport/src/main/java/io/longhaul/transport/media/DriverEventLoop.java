@@ -20,8 +20,9 @@ import java.util.concurrent.ThreadFactory;
  * <p>The loop tells its I/O handler (epoll, io_uring or NIO) the earliest of its own scheduled tasks
  * and of the armed deadlines, so the handler's wait ends at the earliest (through
  * {@code delayNanos}/{@code deadlineNanos}, which every handler asks before blocking); after each
- * I/O pass the due deadlines fire, each at most once per pass. A deadline already due asks for a
- * one-nanosecond wait: a zero wait means "no timer" to the epoll handler.
+ * I/O pass the due deadlines fire, each at most once per pass. A deadline already due counts as a
+ * pending task, so the handler polls instead of waiting (and the wait asked for is at least one
+ * nanosecond: a zero wait means "no timer" to the epoll handler).
  *
  * <p>Timers are registered, armed and fired on the loop only, so the loop needs no locks and no
  * wake-up for them.
@@ -81,6 +82,15 @@ final class DriverEventLoop extends SingleThreadIoEventLoop {
         // Netty counts deadlines from its ticker's start.
         final long own = earliestNs - ticker().initialNanoTime();
         return tasks == -1 ? own : Math.min(tasks, own);
+    }
+
+    /**
+     * Also true while a deadline is due, so the I/O handler polls without blocking (as for a due
+     * scheduled task) instead of arming its timer for a wait that is already over.
+     */
+    @Override
+    protected boolean hasTasks() {
+        return super.hasTasks() || (hasEarliest && earliestNs - System.nanoTime() <= 0);
     }
 
     @Override

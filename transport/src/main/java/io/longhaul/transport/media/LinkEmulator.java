@@ -309,18 +309,30 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
             return;
         }
         final long nowNs = System.nanoTime();
-        boolean wrote = false;
+        releaseDue(nowNs);
+        arm(nowNs);
+    }
+
+    /**
+     * Writes and flushes every queued datagram due within half a release window of {@code nowNs}
+     * (what a drain wake-up does, without re-arming). Loop only.
+     *
+     * @return datagrams written.
+     */
+    int releaseDue(final long nowNs) {
+        final ChannelHandlerContext ctx = context;
+        int wrote = 0;
         final long releaseBefore = nowNs + halfWindowNs;
         while (size > 0 && atNs[0] - releaseBefore <= 0) {
             final ByteBuf content = pop();
             release(ctx, poppedRecipient, content);
-            wrote = true;
+            wrote++;
         }
-        if (wrote) {
+        if (wrote > 0) {
             batch.finish(ctx);
             ctx.flush();
         }
-        arm(nowNs);
+        return wrote;
     }
 
     private void arm(final long nowNs) {
