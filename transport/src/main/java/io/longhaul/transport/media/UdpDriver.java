@@ -716,12 +716,13 @@ public final class UdpDriver {
         if (closed) {
             return;
         }
+        final List<ChannelFuture> closing = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Runnable shutdown = () -> {
             closed = true;
             timer.close();
             for (final UdpPort p : new ArrayList<>(ports)) {
                 if (p.channel() != null) {
-                    p.channel().close();
+                    closing.add(p.channel().close());
                 }
             }
             ports.clear();
@@ -739,6 +740,11 @@ public final class UdpDriver {
             Thread.currentThread().interrupt();
         }
         closed = true;
+        // io_uring closes asynchronously (its completions come back through the loop): let them in
+        // before the loop stops, or Netty complains that the stopped loop rejected them.
+        for (final ChannelFuture f : closing) {
+            f.awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
+        }
         if (!settings.sharedLoops()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
         }

@@ -48,6 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * leftovers (per-message objects, Netty's per-read objects spread over a 44-datagram GRO read,
  * the odd command task) stay below it.
  *
+ * <p>The same run counts the pooled allocator's normal-size (above 28 KiB) direct allocations:
+ * the 64 KB GSO batch and receive buffers used to come from the pool's arena one by one (above its
+ * 32 KiB thread-cache limit), which made it destroy and re-create whole 4 MiB chunks; now they are
+ * allocated once per socket, and the steady path takes none.
+ *
  * <p>io_uring is reported, not asserted: Netty 4.2's io_uring datagram channel allocates an
  * {@code IoUringIoOps} per submitted recvmsg and sendmsg, and a slice, a packet and an address per
  * received datagram (about 230 B per datagram in all), none of it the driver's.
@@ -171,6 +176,15 @@ class UdpDriverAllocationTest {
         }
     }
 
+    /** Normal-size (above the small size classes) direct allocations of Netty's default pooled allocator so far. */
+    private static long pooledNormalAllocations() {
+        long n = 0;
+        for (final io.netty.buffer.PoolArenaMetric arena : io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().directArenas()) {
+            n += arena.numNormalAllocations();
+        }
+        return n;
+    }
+
     /** Per-loop snapshot: allocated bytes of the loop thread, datagrams sent and received on it. */
     private record Snapshot(long allocated, long sent, long received) {
     }
@@ -225,11 +239,13 @@ class UdpDriverAllocationTest {
 
         transfer(connection, payload, WARM_UP_MESSAGES, clientEvents, serverEvents);
 
+        final long pooled0 = pooledNormalAllocations();
         final Snapshot server0 = snapshot(server, serverThread);
         final Snapshot client0 = snapshot(client, clientThread);
         transfer(connection, payload, MEASURED_MESSAGES, clientEvents, serverEvents);
         final Snapshot server1 = snapshot(server, serverThread);
         final Snapshot client1 = snapshot(client, clientThread);
+        final long pooled = pooledNormalAllocations() - pooled0;
 
         // The receiver's reassembly buffers (core, message-level): a heap array of the message's length each.
         final long reassembly = (long) MEASURED_MESSAGES * MESSAGE_BYTES;
@@ -244,10 +260,11 @@ class UdpDriverAllocationTest {
         final double clientPer = (clientBytes - netty * (client1.received - client0.received)) / clientDatagrams;
         System.out.printf("allocation %s (%s): receiver loop %d B over %d datagrams (%d in, %d out) = %.2f B/datagram raw,"
                 + " %.2f without Netty's %.0f B per received datagram (reassembly %d B subtracted); sender loop %d B over"
-                + " %d datagrams (%d out, %d in) = %.2f B/datagram raw, %.2f without Netty's; %s%n",
+                + " %d datagrams (%d out, %d in) = %.2f B/datagram raw, %.2f without Netty's; %d pooled normal-size"
+                + " allocations; %s%n",
             mode, server.ioModeDescription(), serverBytes, serverDatagrams, server1.received - server0.received,
             server1.sent - server0.sent, serverRaw, serverPer, netty, reassembly, clientBytes, clientDatagrams,
-            client1.sent - client0.sent, client1.received - client0.received, clientRaw, clientPer,
+            client1.sent - client0.sent, client1.received - client0.received, clientRaw, clientPer, pooled,
             !epoll ? "nio: reported only" : mode == Mode.IO_URING ? "io_uring: reported only (Netty's io_uring reads allocate)" : "asserted");
 
         assertThat(serverEvents.bytes.get()).isEqualTo((long) (WARM_UP_MESSAGES + MEASURED_MESSAGES) * MESSAGE_BYTES);
@@ -255,6 +272,8 @@ class UdpDriverAllocationTest {
         if (!epoll || mode == Mode.IO_URING) {
             return;
         }
+        assertThat(pooled).as("pooled normal-size allocations on the steady path (one per batch or read would be thousands)")
+            .isLessThan(64);
         assertThat(serverPer).as("receiver loop, B/datagram beyond Netty's own").isLessThan(MAX_BYTES_PER_DATAGRAM);
         assertThat(clientPer).as("sender loop, B/datagram beyond Netty's own").isLessThan(MAX_BYTES_PER_DATAGRAM);
     }
