@@ -33,8 +33,8 @@ import java.util.Map;
  *
  * <p>Per datagram it allocates nothing on the steady path: the driver hands each datagram over with
  * {@link #offer} (no Netty write, no packet object), its copy waits in a buffer recycled from earlier
- * datagrams (at most {@value #MAX_SPARE_BUFFERS} kept spare, so a burst's buffers go back to the pool
- * once it has passed), the queue is parallel arrays, and the drain deadline is a
+ * datagrams (at most {@value #MAX_SPARE_BUFFERS} and {@value #MAX_SPARE_BYTES} bytes kept spare, so a
+ * burst's buffers go back to the pool once it has passed), the queue is parallel arrays, and the drain deadline is a
  * {@link DeadlineTimer}. Datagrams written into the channel by others (through {@link #write}) take
  * the same path.
  *
@@ -78,10 +78,17 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     private final LinkModel.Fate fate = new LinkModel.Fate();
     /** Recycled buffers kept for later datagrams, beyond which they go back to the allocator. */
     static final int MAX_SPARE_BUFFERS = 8192;
-    /** Capacity of a recycled buffer; a larger datagram gets a buffer of its own size. */
+    /** At most this much memory is kept in spare buffers (fewer of them with jumbo datagrams). */
+    static final int MAX_SPARE_BYTES = 16 << 20;
+    /**
+     * Least capacity of a recycled buffer (it is the driver's largest datagram when that is larger,
+     * e.g. jumbo); a datagram larger still gets a buffer of its own size.
+     */
     static final int BUFFER_BYTES = 2048;
 
     private final SegmentBatch batch;
+    private final int bufferBytes;
+    private final int maxSpare;
     private long[] atNs = new long[1024];
     private long[] order = new long[1024];
     private ByteBuf[] contents = new ByteBuf[1024];
@@ -103,6 +110,8 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         this.fabric = null;
         this.flows = null;
         this.batch = batch;
+        this.bufferBytes = Math.max(BUFFER_BYTES, batch.datagramSlotBytes());
+        this.maxSpare = Math.min(MAX_SPARE_BUFFERS, MAX_SPARE_BYTES / bufferBytes);
         this.halfWindowNs = releaseWindowNs(spec) / 2;
     }
 
@@ -112,6 +121,8 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         this.fabric = fabric;
         this.flows = new HashMap<>();
         this.batch = batch;
+        this.bufferBytes = Math.max(BUFFER_BYTES, batch.datagramSlotBytes());
+        this.maxSpare = Math.min(MAX_SPARE_BUFFERS, MAX_SPARE_BYTES / bufferBytes);
         this.halfWindowNs = releaseWindowNs(fabric.spec().minDelayNs()) / 2;
     }
 
@@ -258,19 +269,19 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
 
     /** An empty buffer for {@code length} bytes: recycled when one is spare. */
     private ByteBuf take(final int length) {
-        if (length <= BUFFER_BYTES) {
+        if (length <= bufferBytes) {
             final ByteBuf b = spare.pollLast();
             if (b != null) {
                 return b.clear();
             }
-            return context.alloc().directBuffer(BUFFER_BYTES, BUFFER_BYTES);
+            return context.alloc().directBuffer(bufferBytes, bufferBytes);
         }
         return context.alloc().directBuffer(length, length);
     }
 
     /** Drops this emulator's reference to {@code b}, keeping it spare when it is the last one. */
     private void recycle(final ByteBuf b) {
-        if (b.refCnt() == 1 && b.capacity() == BUFFER_BYTES && spare.size() < MAX_SPARE_BUFFERS) {
+        if (b.refCnt() == 1 && b.capacity() == bufferBytes && spare.size() < maxSpare) {
             spare.addLast(b);
         } else {
             b.release();

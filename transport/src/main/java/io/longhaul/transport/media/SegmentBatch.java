@@ -69,6 +69,11 @@ final class SegmentBatch {
         return gso;
     }
 
+    /** Capacity of a single-datagram slot: the largest datagram the caller said it usually sends. */
+    int datagramSlotBytes() {
+        return singles.slotBytes();
+    }
+
     /** Appends the bytes between position and limit of {@code data} (which is left unchanged). */
     void add(final ChannelOutboundInvoker out, final InetSocketAddress to, final ByteBuffer data) {
         final int length = data.remaining();
