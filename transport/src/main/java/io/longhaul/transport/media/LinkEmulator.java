@@ -9,12 +9,12 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The in-process real-time link emulator: a {@link LinkModel} applied to every datagram leaving a
@@ -30,6 +30,13 @@ import java.util.concurrent.TimeUnit;
  * (the copy intact). Released datagrams are coalesced into GSO batches after emulation, so each
  * datagram meets the model on its own. The emulated packet size for {@code rate} is the UDP payload
  * plus {@value #IP_UDP_OVERHEAD_BYTES} bytes of IPv4 and UDP headers.
+ *
+ * <p>Per datagram it allocates nothing on the steady path: the driver hands each datagram over with
+ * {@link #offer} (no Netty write, no packet object), its copy waits in a buffer recycled from earlier
+ * datagrams (at most {@value #MAX_SPARE_BUFFERS} and {@value #MAX_SPARE_BYTES} bytes kept spare, so a
+ * burst's buffers go back to the pool once it has passed), the queue is parallel arrays, and the drain deadline is a
+ * {@link DeadlineTimer}. Datagrams written into the channel by others (through {@link #write}) take
+ * the same path.
  *
  * <p>Emulation happens on egress only: to emulate both directions, put one on each end.
  *
@@ -69,17 +76,32 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     private InetSocketAddress lastRecipient;
     private EcmpFabric.Flow lastFlow;
     private final LinkModel.Fate fate = new LinkModel.Fate();
+    /** Recycled buffers kept for later datagrams, beyond which they go back to the allocator. */
+    static final int MAX_SPARE_BUFFERS = 8192;
+    /** At most this much memory is kept in spare buffers (fewer of them with jumbo datagrams). */
+    static final int MAX_SPARE_BYTES = 16 << 20;
+    /**
+     * Least capacity of a recycled buffer (it is the driver's largest datagram when that is larger,
+     * e.g. jumbo); a datagram larger still gets a buffer of its own size.
+     */
+    static final int BUFFER_BYTES = 2048;
+
     private final SegmentBatch batch;
+    private final int bufferBytes;
+    private final int maxSpare;
     private long[] atNs = new long[1024];
     private long[] order = new long[1024];
-    private DatagramPacket[] packets = new DatagramPacket[1024];
+    private ByteBuf[] contents = new ByteBuf[1024];
+    private InetSocketAddress[] recipients = new InetSocketAddress[1024];
+    private final ArrayDeque<ByteBuf> spare = new ArrayDeque<>();
     private int size;
     private long sequence;
     private long overflowDrops;
     private ChannelHandlerContext context;
-    private ScheduledFuture<?> timer;
-    private long timerAtNs;
+    private DeadlineTimer timer;
     private final Runnable drainTask = this::drain;
+    /** The head of the queue after {@link #pop} (set there). */
+    private InetSocketAddress poppedRecipient;
     /** Half the release window. */
     private final long halfWindowNs;
 
@@ -88,6 +110,8 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         this.fabric = null;
         this.flows = null;
         this.batch = batch;
+        this.bufferBytes = Math.max(BUFFER_BYTES, batch.datagramSlotBytes());
+        this.maxSpare = Math.min(MAX_SPARE_BUFFERS, MAX_SPARE_BYTES / bufferBytes);
         this.halfWindowNs = releaseWindowNs(spec) / 2;
     }
 
@@ -97,6 +121,8 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         this.fabric = fabric;
         this.flows = new HashMap<>();
         this.batch = batch;
+        this.bufferBytes = Math.max(BUFFER_BYTES, batch.datagramSlotBytes());
+        this.maxSpare = Math.min(MAX_SPARE_BUFFERS, MAX_SPARE_BYTES / bufferBytes);
         this.halfWindowNs = releaseWindowNs(fabric.spec().minDelayNs()) / 2;
     }
 
@@ -146,9 +172,45 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         return size;
     }
 
+    /** Recycled buffers kept spare right now (for tests). */
+    int spareBuffers() {
+        return spare.size();
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx) {
         context = ctx;
+        timer = new DeadlineTimer(ctx.executor(), drainTask);
+    }
+
+    /**
+     * One datagram of the driver, between position and limit of {@code datagram} (left unchanged):
+     * meets the link model now, then waits for its time or is written at once. Loop only, after
+     * the handler was added; {@link #flushOffered} ends a batch of offers.
+     */
+    void offer(final InetSocketAddress to, final ByteBuffer datagram) {
+        final ChannelHandlerContext ctx = context;
+        if (ctx == null) {
+            return;
+        }
+        final int length = datagram.remaining();
+        final long nowNs = System.nanoTime();
+        if (!decide(nowNs, to, length)) {
+            return;
+        }
+        final ByteBuf copy = take(length);
+        final int position = datagram.position();
+        copy.writeBytes(datagram);
+        datagram.position(position);
+        emulate(ctx, nowNs, to, copy);
+    }
+
+    /** Writes what is due and flushes, then arms the drain for the rest (after a batch of {@link #offer}s). */
+    void flushOffered() {
+        final ChannelHandlerContext ctx = context;
+        if (ctx != null) {
+            flush(ctx);
+        }
     }
 
     @Override
@@ -158,31 +220,72 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
             return;
         }
         final DatagramPacket packet = (DatagramPacket) msg;
-        final ByteBuf content = packet.content();
-        final int length = content.readableBytes();
-        final long nowNs = System.nanoTime();
         promise.trySuccess();
-        final boolean delivered = model != null ? model.offer(nowNs, length + IP_UDP_OVERHEAD_BYTES, fate)
-            : fabric.offer(nowNs, flowTo(packet.recipient()), length + IP_UDP_OVERHEAD_BYTES, fate);
-        if (!delivered) {
+        try {
+            final ByteBuf content = packet.content();
+            final int length = content.readableBytes();
+            final long nowNs = System.nanoTime();
+            if (!decide(nowNs, packet.recipient(), length)) {
+                return;
+            }
+            final ByteBuf copy = take(length);
+            copy.writeBytes(content, content.readerIndex(), length);
+            emulate(ctx, nowNs, packet.recipient(), copy);
+        } finally {
             packet.release();
-            return;
         }
+    }
+
+    /** The model's verdict for one datagram (fills {@link #fate}): false when it is lost. */
+    private boolean decide(final long nowNs, final InetSocketAddress to, final int length) {
+        return model != null ? model.offer(nowNs, length + IP_UDP_OVERHEAD_BYTES, fate)
+            : fabric.offer(nowNs, flowTo(to), length + IP_UDP_OVERHEAD_BYTES, fate);
+    }
+
+    /** Applies {@link #fate} to a delivered datagram's copy (which this emulator now owns). */
+    private void emulate(final ChannelHandlerContext ctx, final long nowNs, final InetSocketAddress to, final ByteBuf content) {
+        final int length = content.readableBytes();
         if (fate.duplicated()) {
-            final DatagramPacket copy = fate.corrupted()
-                ? new DatagramPacket(content.copy(), packet.recipient())
-                : packet.retainedDuplicate();
-            enqueue(fate.duplicateDeliverAtNs(), copy);
+            final ByteBuf twin;
+            if (fate.corrupted()) {
+                // The duplicate stays intact: a copy of its own before the original's bit flips.
+                twin = take(length);
+                twin.writeBytes(content, content.readerIndex(), length);
+            } else {
+                twin = content.retain();
+            }
+            enqueue(fate.duplicateDeliverAtNs(), to, twin);
         }
         if (fate.corrupted() && length > 0) {
             final int index = content.readerIndex() + fate.corruptByteIndex() % length;
             content.setByte(index, content.getByte(index) ^ fate.corruptBitMask());
         }
         if (size == 0 && fate.deliverAtNs() - nowNs <= 0) {
-            release(ctx, packet);
+            release(ctx, to, content);
             return;
         }
-        enqueue(fate.deliverAtNs(), packet);
+        enqueue(fate.deliverAtNs(), to, content);
+    }
+
+    /** An empty buffer for {@code length} bytes: recycled when one is spare. */
+    private ByteBuf take(final int length) {
+        if (length <= bufferBytes) {
+            final ByteBuf b = spare.pollLast();
+            if (b != null) {
+                return b.clear();
+            }
+            return context.alloc().directBuffer(bufferBytes, bufferBytes);
+        }
+        return context.alloc().directBuffer(length, length);
+    }
+
+    /** Drops this emulator's reference to {@code b}, keeping it spare when it is the last one. */
+    private void recycle(final ByteBuf b) {
+        if (b.refCnt() == 1 && b.capacity() == bufferBytes && spare.size() < maxSpare) {
+            spare.addLast(b);
+        } else {
+            b.release();
+        }
     }
 
     @Override
@@ -203,33 +306,44 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         discardQueued();
     }
 
-    private void release(final ChannelHandlerContext ctx, final DatagramPacket packet) {
-        final InetSocketAddress to = packet.recipient();
+    private void release(final ChannelHandlerContext ctx, final InetSocketAddress to, final ByteBuf content) {
         try {
-            batch.add(ctx, to, packet.content());
+            batch.add(ctx, to, content);
         } finally {
-            packet.release();
+            recycle(content);
         }
     }
 
     private void drain() {
-        timer = null;
         final ChannelHandlerContext ctx = context;
         if (ctx == null || size == 0) {
             return;
         }
         final long nowNs = System.nanoTime();
-        boolean wrote = false;
+        releaseDue(nowNs);
+        arm(nowNs);
+    }
+
+    /**
+     * Writes and flushes every queued datagram due within half a release window of {@code nowNs}
+     * (what a drain wake-up does, without re-arming). Loop only.
+     *
+     * @return datagrams written.
+     */
+    int releaseDue(final long nowNs) {
+        final ChannelHandlerContext ctx = context;
+        int wrote = 0;
         final long releaseBefore = nowNs + halfWindowNs;
         while (size > 0 && atNs[0] - releaseBefore <= 0) {
-            release(ctx, pop());
-            wrote = true;
+            final ByteBuf content = pop();
+            release(ctx, poppedRecipient, content);
+            wrote++;
         }
-        if (wrote) {
+        if (wrote > 0) {
             batch.finish(ctx);
             ctx.flush();
         }
-        arm(nowNs);
+        return wrote;
     }
 
     private void arm(final long nowNs) {
@@ -245,27 +359,21 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
                 due += halfWindowNs;
             }
         }
-        if (timer != null) {
-            if (timerAtNs - due <= 0) {
-                return;
-            }
-            timer.cancel(false);
-        }
-        timerAtNs = due;
-        timer = context.executor().schedule(drainTask, Math.max(0, due - nowNs), TimeUnit.NANOSECONDS);
+        timer.arm(due, nowNs);
     }
 
-    private void enqueue(final long deliverAtNs, final DatagramPacket packet) {
+    private void enqueue(final long deliverAtNs, final InetSocketAddress to, final ByteBuf content) {
         if (size == MAX_QUEUED) {
             overflowDrops++;
-            ReferenceCountUtil.release(packet);
+            recycle(content);
             return;
         }
         if (size == atNs.length) {
             final int capacity = Math.min(MAX_QUEUED, size * 2);
             atNs = java.util.Arrays.copyOf(atNs, capacity);
             order = java.util.Arrays.copyOf(order, capacity);
-            packets = java.util.Arrays.copyOf(packets, capacity);
+            contents = java.util.Arrays.copyOf(contents, capacity);
+            recipients = java.util.Arrays.copyOf(recipients, capacity);
         }
         int i = size++;
         final long seq = sequence++;
@@ -276,21 +384,27 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
             }
             atNs[i] = atNs[parent];
             order[i] = order[parent];
-            packets[i] = packets[parent];
+            contents[i] = contents[parent];
+            recipients[i] = recipients[parent];
             i = parent;
         }
         atNs[i] = deliverAtNs;
         order[i] = seq;
-        packets[i] = packet;
+        contents[i] = content;
+        recipients[i] = to;
     }
 
-    private DatagramPacket pop() {
-        final DatagramPacket head = packets[0];
+    /** Removes the earliest datagram: returns its content, its recipient in {@link #poppedRecipient}. */
+    private ByteBuf pop() {
+        final ByteBuf head = contents[0];
+        poppedRecipient = recipients[0];
         final int last = --size;
         final long lastAt = atNs[last];
         final long lastOrder = order[last];
-        final DatagramPacket lastPacket = packets[last];
-        packets[last] = null;
+        final ByteBuf lastContent = contents[last];
+        final InetSocketAddress lastRecipient = recipients[last];
+        contents[last] = null;
+        recipients[last] = null;
         if (last > 0) {
             int i = 0;
             while (true) {
@@ -306,12 +420,14 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
                 }
                 atNs[i] = atNs[child];
                 order[i] = order[child];
-                packets[i] = packets[child];
+                contents[i] = contents[child];
+                recipients[i] = recipients[child];
                 i = child;
             }
             atNs[i] = lastAt;
             order[i] = lastOrder;
-            packets[i] = lastPacket;
+            contents[i] = lastContent;
+            recipients[i] = lastRecipient;
         }
         return head;
     }
@@ -323,11 +439,14 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
 
     private void discardQueued() {
         if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+            timer.close();
         }
         while (size > 0) {
             ReferenceCountUtil.release(pop());
+        }
+        ByteBuf b;
+        while ((b = spare.pollLast()) != null) {
+            b.release();
         }
         batch.discard();
     }

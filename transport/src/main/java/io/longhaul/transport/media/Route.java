@@ -1,7 +1,6 @@
 package io.longhaul.transport.media;
 
 import java.net.InetSocketAddress;
-import java.util.Objects;
 
 /**
  * The address the core sees for a path: a local UDP channel plus the peer's socket address. The
@@ -12,10 +11,13 @@ import java.util.Objects;
 final class Route implements io.longhaul.transport.core.HostAddress {
     final UdpPort port;
     final InetSocketAddress remote;
+    /** Computed once: the core may look routes up per datagram ({@code Objects.hash} would allocate its varargs). */
+    private final int hash;
 
     Route(final UdpPort port, final InetSocketAddress remote) {
         this.port = port;
         this.remote = remote;
+        this.hash = 31 * port.index() + remote.hashCode();
     }
 
     @Override
@@ -47,7 +49,7 @@ final class Route implements io.longhaul.transport.core.HostAddress {
 
     @Override
     public int hashCode() {
-        return Objects.hash(port.index(), remote);
+        return hash;
     }
 
     @Override

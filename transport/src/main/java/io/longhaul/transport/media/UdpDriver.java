@@ -15,16 +15,18 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
 import org.jctools.queues.MpscArrayQueue;
 
@@ -49,7 +51,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * locks.
  *
  * <ul>
- * <li><b>I/O</b>: epoll on Linux (native, {@code linux-x86_64}), NIO elsewhere. With epoll,
+ * <li><b>I/O</b>: epoll on Linux (native, {@code linux-x86_64}), NIO elsewhere; io_uring instead of
+ * epoll when {@value #IO_URING_PROP} is true and the kernel allows it (else epoll, with a warning
+ * naming the cause). With epoll,
  * received datagrams come in batches ({@code recvmmsg}, {@code MAX_DATAGRAM_PAYLOAD_SIZE} with a
  * receive buffer for {@code receiveBatchDatagrams} datagrams) and optionally coalesced by the
  * kernel ({@code UDP_GRO}); sends are coalesced into GSO batches ({@code SegmentedDatagramPacket})
@@ -57,11 +61,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li><b>Batching</b>: the datagrams of one receive batch are all handed to the endpoint, then the
  * endpoint is polled once; every datagram one poll produces is written, then each socket is flushed
  * once.</li>
- * <li><b>Timers</b>: one scheduled task, re-armed at the endpoint's next deadline when that is
- * earlier than the armed one (a later one just lets the early wake-up poll and re-arm). No slack
+ * <li><b>Timers</b>: one {@link DeadlineTimer}, re-armed at the endpoint's next deadline when that is
+ * earlier than the armed one (a later one just lets the early wake-up poll and re-arm). The driver's
+ * loops are {@link DriverEventLoop}s, on which a deadline is a field the loop waits for, so re-arming
+ * allocates nothing (not a Netty scheduled task per wake-up). No slack
  * is added: the pacer asks for a wake-up when a whole send quantum is due. Each wake-up's lateness
  * (fire time minus deadline) goes to the endpoint, whose pacers size their buckets by it, and to a
  * histogram ({@link #timerLateness}).</li>
+ * <li><b>Steady path without allocation</b>: each socket reads into one reused buffer and hands the
+ * core one reused view of it ({@link ReceiveBuffer}); senders are cached per address
+ * ({@link UdpPort#route}); the clock is read once per kernel read, not per datagram; sends go through
+ * reused buffers and packets ({@link SendSlots}); the emulator keeps its delayed copies in recycled
+ * buffers. {@code UdpDriverAllocationTest} measures it.</li>
  * <li><b>Other threads</b> hand work over through a bounded JCTools MPSC queue
  * ({@link #submit}); the loop is woken with {@code execute} only when no wake-up is pending.</li>
  * <li><b>Link emulation</b>: with a {@link LinkSpec}, each port has its own emulated egress link;
@@ -84,6 +95,14 @@ public final class UdpDriver {
      * this many ms, and with a nanosecond timerfd below it; pacing and emulated delays need the latter.
      */
     public static final String EPOLL_WAIT_THRESHOLD_PROP = "io.netty.channel.epoll.epollWaitThreshold";
+    /**
+     * System property: {@code true} runs the native I/O mode on io_uring instead of epoll (GSO sends,
+     * recvmsg batches; no GRO), when the kernel allows io_uring; otherwise epoll with a warning.
+     */
+    public static final String IO_URING_PROP = "longhaul.ioUring";
+    /** Default of {@link #IO_URING_PROP}: epoll measured faster here (see the README's I/O mode section). */
+    public static final boolean IO_URING_DEFAULT = false;
+    private static final AtomicBoolean IO_URING_WARNING_GIVEN = new AtomicBoolean();
 
     static {
         preciseTimers();
@@ -143,28 +162,38 @@ public final class UdpDriver {
 
     /** Process-wide event loops for drivers with {@link Settings#sharedLoops}, one per core, created on first use. */
     private static final class SharedLoops {
-        private static EventLoopGroup epoll;
-        private static EventLoopGroup nio;
+        private static final Map<Native, EventLoopGroup> GROUPS = new java.util.EnumMap<>(Native.class);
 
-        static synchronized EventLoopGroup get(final boolean useEpoll) {
-            if (useEpoll) {
-                if (epoll == null) {
-                    epoll = create(EpollIoHandler.newFactory(), "longhaul-shared-epoll");
-                }
-                return epoll;
-            }
-            if (nio == null) {
-                nio = create(NioIoHandler.newFactory(), "longhaul-shared-nio");
-            }
-            return nio;
+        static synchronized EventLoopGroup get(final Native io) {
+            return GROUPS.computeIfAbsent(io, n -> DriverEventLoop.group(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("longhaul-shared-" + n.label, true), n.factory()));
+        }
+    }
+
+    /** The Netty transport under the sockets. */
+    enum Native {
+        EPOLL("epoll"), IO_URING("io_uring"), NIO("nio");
+
+        final String label;
+
+        Native(final String label) {
+            this.label = label;
         }
 
-        private static EventLoopGroup create(final io.netty.channel.IoHandlerFactory factory, final String name) {
-            return new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory(name, true), factory);
+        IoHandlerFactory factory() {
+            switch (this) {
+                case EPOLL:
+                    return EpollIoHandler.newFactory();
+                case IO_URING:
+                    return IoUringIoHandler.newFactory();
+                default:
+                    return NioIoHandler.newFactory();
+            }
         }
     }
 
     private final Settings settings;
+    private final Native io;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final Endpoint endpoint;
@@ -193,8 +222,7 @@ public final class UdpDriver {
     private final Map<InetAddress, SparePool> spares = new HashMap<>();
     /** Spare ports opened (or being opened) for re-pathing. Loop only. */
     private int repathPortsOpened;
-    private ScheduledFuture<?> timer;
-    private long timerAtNs;
+    private final DeadlineTimer timer;
     private long timerDueNs;
     private final Histogram lateness = new Histogram(1, MAX_TRACKED_LATENESS_NS, 2);
     private int nextPortIndex;
@@ -207,16 +235,52 @@ public final class UdpDriver {
         if (settings.epoll() && !Epoll.isAvailable()) {
             throw new IllegalStateException("epoll requested but not available: " + Epoll.unavailabilityCause());
         }
-        this.gso = settings.epoll() && settings.gso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
-        this.gro = settings.epoll() && settings.gro();
-        this.group = settings.sharedLoops() ? SharedLoops.get(settings.epoll())
-            : new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(settings.threadName(), true),
-                settings.epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.io = !settings.epoll() ? Native.NIO : ioUringRequested() && ioUringUsable() ? Native.IO_URING : Native.EPOLL;
+        this.gso = settings.gso() && (io == Native.EPOLL ? EpollDatagramChannel.isSegmentedDatagramPacketSupported()
+            : io == Native.IO_URING && IoUringDatagramChannel.isSegmentedDatagramPacketSupported());
+        this.gro = io == Native.EPOLL && settings.gro();
+        this.group = settings.sharedLoops() ? SharedLoops.get(io)
+            : DriverEventLoop.group(1, new DefaultThreadFactory(settings.threadName(), true), io.factory());
         this.loop = group.next();
+        this.timer = new DeadlineTimer(loop, timerTask);
         this.endpoint = new Endpoint(config, handler);
         this.commands = new MpscArrayQueue<>(Math.max(2, settings.commandQueueCapacity()));
         // Event times count from here: the driver's creation.
         this.fabric = settings.fabric() == null ? null : new EcmpFabric(settings.fabric(), 1, System.nanoTime());
+    }
+
+    /** @return whether {@value #IO_URING_PROP} asks for io_uring (default {@value #IO_URING_DEFAULT}). */
+    public static boolean ioUringRequested() {
+        final String v = System.getProperty(IO_URING_PROP);
+        if (v == null || v.isBlank()) {
+            return IO_URING_DEFAULT;
+        }
+        final String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("true") || t.equals("on") || t.equals("yes") || t.equals("1")) {
+            return true;
+        }
+        if (t.equals("false") || t.equals("off") || t.equals("no") || t.equals("0")) {
+            return false;
+        }
+        throw new IllegalArgumentException(IO_URING_PROP + ": '" + v + "' is not a boolean; accepted: true, false");
+    }
+
+    /** @return whether the io_uring native transport is usable here (else logs why, once, and epoll is used). */
+    private static boolean ioUringUsable() {
+        if (IoUring.isAvailable()) {
+            return true;
+        }
+        if (IO_URING_WARNING_GIVEN.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, IO_URING_PROP + "=true but io_uring is not available here ("
+                + IoUring.unavailabilityCause() + "; kernel " + System.getProperty("os.version")
+                + ", see /proc/sys/kernel/io_uring_disabled); using epoll");
+        }
+        return false;
+    }
+
+    /** @return whether the io_uring native transport is usable on this machine. */
+    public static boolean ioUringAvailable() {
+        return IoUring.isAvailable();
     }
 
     /** @return whether the epoll native transport is usable on this machine. */
@@ -229,9 +293,12 @@ public final class UdpDriver {
         return Epoll.unavailabilityCause();
     }
 
-    /** @return "epoll" or "nio", with the batching features in use, e.g. {@code epoll (gso, gro, recvmmsg)}. */
+    /**
+     * @return "epoll", "io_uring" or "nio", with the batching features in use, e.g.
+     * {@code epoll (gso, gro, recvmmsg, sendmmsg)} or {@code io_uring (gso, recvmsg batches)}.
+     */
     public String ioModeDescription() {
-        if (!settings.epoll()) {
+        if (io == Native.NIO) {
             return "nio";
         }
         final List<String> features = new ArrayList<>();
@@ -241,13 +308,23 @@ public final class UdpDriver {
         if (gro) {
             features.add("gro");
         }
+        if (io == Native.IO_URING) {
+            features.add("recvmsg batches");
+            return "io_uring (" + String.join(", ", features) + ")";
+        }
         features.add("recvmmsg");
         features.add("sendmmsg");
         return "epoll (" + String.join(", ", features) + ")";
     }
 
+    /** Whether a native transport (epoll or io_uring) carries the sockets. */
     public boolean epoll() {
         return settings.epoll();
+    }
+
+    /** Whether io_uring carries the sockets. */
+    public boolean ioUring() {
+        return io == Native.IO_URING;
     }
 
     public boolean gso() {
@@ -291,30 +368,33 @@ public final class UdpDriver {
         synchronized (this) {
             index = nextPortIndex++;
         }
-        final SegmentBatch batch = new SegmentBatch(PooledByteBufAllocator.DEFAULT, gso);
+        final SegmentBatch batch = new SegmentBatch(PooledByteBufAllocator.DEFAULT, gso, settings.maxDatagramBytes());
         final LinkEmulator emulator = fabric != null ? new LinkEmulator(fabric, batch)
             : settings.link() == null || settings.link().isPerfect() ? null
             : new LinkEmulator(settings.link(), settings.linkSeed() + index, batch);
-        final UdpPort port = new UdpPort(this, index, batch, emulator);
         final int slot = gro ? GRO_SLOT_BYTES : settings.maxDatagramBytes();
+        final ReceiveBuffer receive = new ReceiveBuffer(PooledByteBufAllocator.DEFAULT,
+            io == Native.NIO ? Math.max(2048, settings.maxDatagramBytes()) : gro ? slot : slot * settings.receiveBatchDatagrams(), 64);
+        final UdpPort port = new UdpPort(this, index, batch, emulator, receive);
         final Bootstrap bootstrap = new Bootstrap().group(loop)
             .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
             .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes())
+            .option(ChannelOption.RECVBUF_ALLOCATOR, receive)
             .handler(port);
-        if (settings.epoll()) {
+        if (io == Native.EPOLL) {
             // Netty reads the GRO segment size only on its single-message recvmsg path (recvmmsg
             // would hand over a coalesced batch as one datagram), so with GRO each read takes one
             // coalesced batch of up to 64 KiB; without GRO, recvmmsg takes receiveBatchDatagrams.
             bootstrap.channelFactory(EpollDatagramChannel::new)
                 .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, gro ? 0 : slot)
-                .option(EpollChannelOption.UDP_GRO, gro)
-                .option(ChannelOption.RECVBUF_ALLOCATOR,
-                    new FixedRecvByteBufAllocator(gro ? slot : slot * settings.receiveBatchDatagrams()).maxMessagesPerRead(64));
+                .option(EpollChannelOption.UDP_GRO, gro);
+        } else if (io == Native.IO_URING) {
+            // io_uring has no GRO option in Netty: each read submits receiveBatchDatagrams linked recvmsg.
+            bootstrap.channelFactory(IoUringDatagramChannel::new)
+                .option(IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot);
         } else {
-            bootstrap.channelFactory(NioDatagramChannel::new)
-                .option(ChannelOption.RECVBUF_ALLOCATOR,
-                    new FixedRecvByteBufAllocator(Math.max(2048, settings.maxDatagramBytes())).maxMessagesPerRead(64));
+            bootstrap.channelFactory(NioDatagramChannel::new);
         }
         final ChannelFuture bind = bootstrap.bind(local);
         bind.addListener(f -> {
@@ -358,7 +438,7 @@ public final class UdpDriver {
 
     /** @return the address object the core uses for {@code remote} reached through {@code port}. */
     public Object route(final Object port, final InetSocketAddress remote) {
-        return new Route((UdpPort) port, remote);
+        return ((UdpPort) port).route(remote);
     }
 
     /** @return the peer socket address of a route. */
@@ -420,7 +500,7 @@ public final class UdpDriver {
             spare = pool.ready.poll();
         } while (spare != null && (spare.channel() == null || !spare.channel().isActive()));
         topUp(local.getAddress(), pool);
-        return spare == null ? null : new Route(spare, route.remote);
+        return spare == null ? null : spare.route(route.remote);
     }
 
     private void topUp(final InetAddress ip, final SparePool pool) {
@@ -447,8 +527,8 @@ public final class UdpDriver {
         return repathPortsOpened;
     }
 
-    void onDatagram(final Route from, final ByteBuffer datagram) {
-        endpoint.onDatagram(System.nanoTime(), from, datagram);
+    void onDatagram(final long nowNs, final Route from, final ByteBuffer datagram) {
+        endpoint.onDatagram(nowNs, from, datagram);
     }
 
     void onSocketError(final UdpPort port, final Throwable cause) {
@@ -475,20 +555,18 @@ public final class UdpDriver {
         if (next == Long.MAX_VALUE) {
             return;
         }
-        if (timer != null) {
-            if (timerAtNs - next <= 0) {
-                return;
-            }
-            timer.cancel(false);
+        if (timer.arm(next, nowNs)) {
+            // A deadline already past when armed fires as soon as possible: lateness counts from now.
+            timerDueNs = next - nowNs < 0 ? nowNs : next;
         }
-        timerAtNs = next;
-        // A deadline already past when armed fires as soon as possible: lateness counts from now.
-        timerDueNs = Math.max(next, nowNs);
-        timer = loop.schedule(timerTask, Math.max(0, next - nowNs), TimeUnit.NANOSECONDS);
+    }
+
+    /** The driver's timer (loop only; for tests). */
+    DeadlineTimer timer() {
+        return timer;
     }
 
     private void onTimer() {
-        timer = null;
         final long nowNs = System.nanoTime();
         lateness.recordValue(Math.min(MAX_TRACKED_LATENESS_NS, Math.max(1, nowNs - timerDueNs)));
         endpoint.onTimer(timerDueNs, nowNs);
@@ -621,6 +699,15 @@ public final class UdpDriver {
         return c;
     }
 
+    /** Datagrams the core handed to the driver for sending, over all ports. Loop only. */
+    public long datagramsSent() {
+        long n = 0;
+        for (final UdpPort p : ports) {
+            n += p.datagramsSent();
+        }
+        return n;
+    }
+
     /**
      * Closes every socket and stops the event loop, waiting up to {@code timeoutNs} (not waiting when
      * called on the loop itself). Idempotent.
@@ -629,15 +716,13 @@ public final class UdpDriver {
         if (closed) {
             return;
         }
+        final List<ChannelFuture> closing = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Runnable shutdown = () -> {
             closed = true;
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
+            timer.close();
             for (final UdpPort p : new ArrayList<>(ports)) {
                 if (p.channel() != null) {
-                    p.channel().close();
+                    closing.add(p.channel().close());
                 }
             }
             ports.clear();
@@ -655,6 +740,11 @@ public final class UdpDriver {
             Thread.currentThread().interrupt();
         }
         closed = true;
+        // io_uring closes asynchronously (its completions come back through the loop): let them in
+        // before the loop stops, or Netty complains that the stopped loop rejected them.
+        for (final ChannelFuture f : closing) {
+            f.awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
+        }
         if (!settings.sharedLoops()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutNs, TimeUnit.NANOSECONDS);
         }

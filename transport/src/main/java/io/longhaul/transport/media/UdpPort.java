@@ -8,29 +8,51 @@ import io.netty.channel.socket.DatagramPacket;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One local UDP socket of a {@link UdpDriver}: its channel, its GSO batch, its optional link
  * emulator, and the inbound handler that hands every received datagram to the endpoint without
- * copying ({@code content().internalNioBuffer(...)}). All on the driver's event loop.
+ * copying (as a view of the socket's {@link ReceiveBuffer}). All on the driver's event loop.
+ *
+ * <p>Per datagram it allocates nothing: the sender's {@link Route} comes from a small cache keyed by
+ * address (in a ring, DATA from one neighbour and ACKs from the other arrive on the same socket, so
+ * the sender changes all the time), and the clock is read once per kernel read (the datagrams of one
+ * recvmmsg or GRO read arrived together) rather than once per datagram.
  */
 final class UdpPort extends ChannelInboundHandlerAdapter {
+    /** Senders whose routes a port keeps; beyond it the cache starts again (a server port with many peers). */
+    static final int MAX_CACHED_ROUTES = 1024;
+
     private final UdpDriver driver;
     private final int index;
     private final SegmentBatch batch;
     private final LinkEmulator emulator;
+    private final ReceiveBuffer receive;
+    private final Map<InetSocketAddress, Route> routes = new HashMap<>();
     private Channel channel;
     private boolean dirty;
     private InetSocketAddress lastSender;
     private Route lastRoute;
+    /** The clock of the current kernel read; valid while {@link #reading}. */
+    private long readNowNs;
+    private boolean reading;
     private long datagramsReceived;
     private long bytesReceived;
+    private long datagramsSent;
 
     UdpPort(final UdpDriver driver, final int index, final SegmentBatch batch, final LinkEmulator emulator) {
+        this(driver, index, batch, emulator, null);
+    }
+
+    UdpPort(final UdpDriver driver, final int index, final SegmentBatch batch, final LinkEmulator emulator,
+            final ReceiveBuffer receive) {
         this.driver = driver;
         this.index = index;
         this.batch = batch;
         this.emulator = emulator;
+        this.receive = receive;
     }
 
     int index() {
@@ -43,6 +65,7 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
 
     void channel(final Channel value) {
         channel = value;
+        value.closeFuture().addListener(f -> closed());
     }
 
     LinkEmulator emulator() {
@@ -53,14 +76,30 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
         return channel == null ? null : (InetSocketAddress) channel.localAddress();
     }
 
-    /** The route object the core sees for {@code remote} on this port (cached for the last sender). */
+    /**
+     * The route object the core sees for {@code remote} on this port: one per sender address, so a
+     * route handed out once is handed out again (allocates only on a sender's first datagram).
+     */
     Route route(final InetSocketAddress remote) {
-        if (lastRoute != null && remote.equals(lastSender)) {
+        if (lastRoute != null && (remote == lastSender || remote.equals(lastSender))) {
             return lastRoute;
         }
+        Route r = routes.get(remote);
+        if (r == null) {
+            if (routes.size() >= MAX_CACHED_ROUTES) {
+                routes.clear();
+            }
+            r = new Route(this, remote);
+            routes.put(remote, r);
+        }
         lastSender = remote;
-        lastRoute = new Route(this, remote);
-        return lastRoute;
+        lastRoute = r;
+        return r;
+    }
+
+    /** Routes cached (for tests). */
+    int cachedRoutes() {
+        return routes.size();
     }
 
     /** Queues one datagram of the core for sending; written out by {@link #flushIfDirty()}. */
@@ -68,13 +107,9 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
         if (channel == null || !channel.isActive()) {
             return;
         }
+        datagramsSent++;
         if (emulator != null) {
-            final int length = datagram.remaining();
-            final ByteBuf copy = channel.alloc().directBuffer(length);
-            final int position = datagram.position();
-            copy.writeBytes(datagram);
-            datagram.position(position);
-            channel.write(new DatagramPacket(copy, to), channel.voidPromise());
+            emulator.offer(to, datagram);
         } else {
             batch.add(channel, to, datagram);
         }
@@ -86,8 +121,10 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
             dirty = false;
             if (emulator == null) {
                 batch.finish(channel);
+                channel.flush();
+            } else {
+                emulator.flushOffered();
             }
-            channel.flush();
         }
     }
 
@@ -97,6 +134,27 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
 
     long bytesReceived() {
         return bytesReceived;
+    }
+
+    /** Datagrams the core handed to this port for sending (before any emulated loss). */
+    long datagramsSent() {
+        return datagramsSent;
+    }
+
+    /** Reads that could not reuse the receive buffer (for tests). */
+    long receiveFallbacks() {
+        return receive == null ? 0 : receive.fallbacks();
+    }
+
+    SegmentBatch batch() {
+        return batch;
+    }
+
+    private void closed() {
+        batch.close();
+        if (receive != null) {
+            receive.release();
+        }
     }
 
     @Override
@@ -111,8 +169,16 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
             final int length = content.readableBytes();
             datagramsReceived++;
             bytesReceived += length;
-            final ByteBuffer view = content.internalNioBuffer(content.readerIndex(), length);
-            driver.onDatagram(route(packet.sender()), view);
+            ByteBuffer view = receive == null ? null : receive.viewOf(content);
+            // A read's first datagram starts its buffer: the clock is read once per kernel read.
+            if (view == null || view.position() == 0 || !reading) {
+                readNowNs = System.nanoTime();
+                reading = true;
+            }
+            if (view == null) {
+                view = content.internalNioBuffer(content.readerIndex(), length);
+            }
+            driver.onDatagram(readNowNs, route(packet.sender()), view);
         } finally {
             packet.release();
         }
@@ -120,6 +186,7 @@ final class UdpPort extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(final ChannelHandlerContext ctx) {
+        reading = false;
         driver.runPoll();
     }
 
