@@ -87,6 +87,8 @@ public final class ScheduleRunner {
     private Fabric.Timer timer;
     private int completed;
     private boolean finished;
+    /** In-place sends the fabric may still read (runner thread only). */
+    private final List<InPlaceSend> inPlaceSends = new ArrayList<>();
     private long startNs;
     // bounded mode
     private final BoundedPlan plan;
@@ -137,6 +139,7 @@ public final class ScheduleRunner {
         pendingDeps = new int[n];
         depsMet = new boolean[n];
         done = new boolean[n];
+
         arrived = new ByteBuffer[n];
         if (plan != null) {
             arrivedMessage = new Received[n];
@@ -266,26 +269,26 @@ public final class ScheduleRunner {
                     complete(s.index());
                     break;
                 }
-                // The region is sent in place: the step (and so every later write to the region,
-                // and the operation's end) completes when the peer has all of it.
+                // The region is sent in place; a later write to it first has the fabric let go of
+                // it (see writable).
                 final int bytes = s.count() * elementSize;
                 final ByteBuffer header = ByteBuffer.allocate(MessageHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
                 MessageHeader.write(header, seq, spec, schedule.algorithm(), s.tag(), bytes, fabric.rank());
                 final int from = s.offset() * elementSize;
                 final ByteBuffer body = bytes == 0 ? EMPTY : buffer(s.buffer()).duplicate().limit(from + bytes).position(from);
                 final int peer = s.peer();
-                final int index = s.index();
-                fabric.send(peer, MessageHeader.fabricTag(seq, s.tag()), header, body).whenComplete((v, err) -> {
+                final CompletableFuture<Void> sending = fabric.send(peer, MessageHeader.fabricTag(seq, s.tag()), header, body);
+                final InPlaceSend sent = new InPlaceSend(memory(s.buffer()), from, from + bytes, sending);
+                if (bytes > 0) {
+                    inPlaceSends.add(sent);
+                }
+                sending.whenComplete((v, err) -> signal(() -> {
+                    inPlaceSends.remove(sent);
                     if (err != null) {
-                        signal(() -> onPeerError(peer, "sending to it", err));
-                    } else {
-                        signal(() -> {
-                            if (!finished) {
-                                complete(index);
-                            }
-                        });
+                        onPeerError(peer, "sending to it", err);
                     }
-                });
+                }));
+                complete(s.index());
                 break;
             }
             case RECV:
@@ -299,6 +302,9 @@ public final class ScheduleRunner {
                 }
                 break;
             case COPY: {
+                if (!writable(s, () -> execute(s))) {
+                    break;
+                }
                 final int bytes = s.count() * elementSize;
                 buffer(s.buffer()).put(s.offset() * elementSize, buffer(s.srcBuffer()), s.srcOffset() * elementSize, bytes);
                 if (plan != null) {
@@ -314,6 +320,9 @@ public final class ScheduleRunner {
                 break;
             }
             case REDUCE:
+                if (!writable(s, () -> execute(s))) {
+                    break;
+                }
                 Reductions.reduce(spec.type(), spec.op(), buffer(s.buffer()), s.offset() * elementSize,
                     buffer(s.srcBuffer()), s.srcOffset() * elementSize, s.count());
                 if (plan != null) {
@@ -326,6 +335,9 @@ public final class ScheduleRunner {
                 complete(s.index());
                 break;
             case DIVIDE:
+                if (!writable(s, () -> execute(s))) {
+                    break;
+                }
                 if (plan != null) {
                     divideByCounts(s);
                 } else {
@@ -359,6 +371,9 @@ public final class ScheduleRunner {
     }
 
     private void apply(final Step s) {
+        if (!writable(s, () -> apply(s))) {
+            return;
+        }
         final ByteBuffer message = arrived[s.index()];
         arrived[s.index()] = null;
         if (s.count() > 0) {
@@ -384,8 +399,86 @@ public final class ScheduleRunner {
             }
         }
         if (completed == schedule.steps().size()) {
-            finish();
+            if (inPlaceSends.isEmpty()) {
+                finish();
+            } else {
+                // The caller gets its buffers back with the result: the fabric copies what it
+                // still has to send rather than hold the operation for the acknowledgements.
+                whenReleased(new ArrayList<>(inPlaceSends), () -> {
+                    if (!finished) {
+                        finish();
+                    }
+                });
+            }
         }
+    }
+
+    /** An in-place send: which memory it reads ({@link #memory}), the byte range, and the fabric's future. */
+    private static final class InPlaceSend {
+        final int memory;
+        final long from;
+        final long to;
+        final CompletableFuture<Void> sending;
+        /** Once asked: completes when the fabric no longer reads the range. */
+        CompletableFuture<Void> detached;
+
+        InPlaceSend(final int memory, final long from, final long to, final CompletableFuture<Void> sending) {
+            this.memory = memory;
+            this.from = from;
+            this.to = to;
+            this.sending = sending;
+        }
+    }
+
+    /** Input and output may be the same memory (in place): writes to one are writes to the other. */
+    private static int memory(final int buffer) {
+        return buffer == Schedule.INPUT ? Schedule.OUTPUT : buffer;
+    }
+
+    /**
+     * @return whether step {@code s} may write its region now: no in-place send still reads it.
+     *         Otherwise the fabric is asked to copy what those sends still need and {@code retry}
+     *         runs once it has; the step waits for a copy of what is still in flight, never for an
+     *         acknowledgement.
+     */
+    private boolean writable(final Step s, final Runnable retry) {
+        if (inPlaceSends.isEmpty() || s.count() == 0) {
+            return true;
+        }
+        final int memory = memory(s.buffer());
+        final long from = (long) s.offset() * elementSize;
+        final long to = from + (long) s.count() * elementSize;
+        List<InPlaceSend> readers = null;
+        for (final InPlaceSend f : inPlaceSends) {
+            if (f.detached != null && f.detached.isDone()) {
+                continue;
+            }
+            if (f.memory == memory && f.from < to && from < f.to) {
+                if (readers == null) {
+                    readers = new ArrayList<>();
+                }
+                readers.add(f);
+            }
+        }
+        if (readers == null) {
+            return true;
+        }
+        whenReleased(readers, retry);
+        return false;
+    }
+
+    /** Detaches {@code sends} (once each) and runs {@code then} on the runner when all have let go. */
+    private void whenReleased(final List<InPlaceSend> sends, final Runnable then) {
+        final CompletableFuture<?>[] waits = new CompletableFuture<?>[sends.size()];
+        for (int i = 0; i < waits.length; i++) {
+            final InPlaceSend f = sends.get(i);
+            if (f.detached == null) {
+                f.detached = fabric.detach(f.sending);
+                f.detached.whenComplete((v, err) -> signal(() -> inPlaceSends.remove(f)));
+            }
+            waits[i] = f.detached;
+        }
+        CompletableFuture.allOf(waits).whenComplete((v, err) -> signal(then));
     }
 
     private void finish() {
@@ -441,6 +534,12 @@ public final class ScheduleRunner {
         }
         finished = true;
         cleanup();
+        for (final InPlaceSend f : inPlaceSends) {
+            // Failed or not, the caller may reuse its buffers now: the fabric stops reading them.
+            if (f.detached == null) {
+                f.detached = fabric.detach(f.sending);
+            }
+        }
         final String message = MessageHeader.describe(spec.collective(), spec.type(), spec.op(), schedule.algorithm(), spec.count(),
             spec.root()) + " #" + seq + " failed on rank " + fabric.rank() + " of " + fabric.size() + ": " + reason;
         if (broadcast) {

@@ -129,6 +129,35 @@ public final class Session {
         return transport.send(this, tag, null, data, true, deadlineNs, true);
     }
 
+    /**
+     * Lets the caller have the buffers of a {@link #send(int, ByteBuffer, ByteBuffer) send} back
+     * before it is acknowledged: the transport copies what it still has to send or repair into its
+     * own memory. The send itself goes on and {@code send} completes as before.
+     *
+     * @param send a future this session's {@code send} returned.
+     * @return completes once the transport no longer reads the send's buffers (at once if it has
+     *         completed or the session is closed).
+     */
+    public CompletableFuture<Void> detach(final CompletableFuture<SendStatus> send) {
+        final CompletableFuture<Void> free = new CompletableFuture<>();
+        if (send.isDone() || !transport.driver().submit(() -> {
+            if (connection != null) {
+                for (final Long2ObjectHashMap<CompletableFuture<SendStatus>>.EntryIterator it = pending.entrySet().iterator();
+                     it.hasNext(); ) {
+                    it.next();
+                    if (it.getValue() == send) {
+                        connection.detach(it.getLongKey());
+                        break;
+                    }
+                }
+            }
+            free.complete(null);
+        })) {
+            free.complete(null);
+        }
+        return free;
+    }
+
     /** As {@link #send(int, ByteBuffer)} but never waits: fails at once with {@link SendQueueFullException}. */
     public CompletableFuture<SendStatus> trySend(final int tag, final ByteBuffer data) {
         return transport.send(this, tag, null, data, false, 0, false);

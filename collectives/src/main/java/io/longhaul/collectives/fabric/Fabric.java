@@ -101,6 +101,19 @@ public interface Fabric extends AutoCloseable {
     long rttNs(int peer);
 
     /**
+     * Gives the caller the body of an in-place {@link #send(int, int, ByteBuffer, ByteBuffer) send}
+     * back before the peer has acknowledged it: the fabric copies what it may still need to send.
+     * The send goes on; {@code send} still completes on delivery.
+     *
+     * @param send a future returned by {@link #send(int, int, ByteBuffer, ByteBuffer)}.
+     * @return completes once the fabric no longer reads the body. The default: at once (the
+     *         default in-place send copied it from the start).
+     */
+    default CompletableFuture<Void> detach(final CompletableFuture<Void> send) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Hands back a message this fabric delivered, once the caller has read it for the last time: a
      * fabric may reassemble a later message into it. The default does nothing.
      */

@@ -152,6 +152,11 @@ public final class GroupFabric implements Fabric {
     }
 
     @Override
+    public CompletableFuture<Void> detach(final CompletableFuture<Void> send) {
+        return root.detach(send);
+    }
+
+    @Override
     public void release(final ByteBuffer message) {
         root.release(message);
     }

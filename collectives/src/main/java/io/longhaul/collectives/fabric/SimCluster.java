@@ -414,6 +414,35 @@ public final class SimCluster implements AutoCloseable {
             pool.give(message);
         }
 
+        /** Copies what the connection still has to send of {@code send}, as the transport fabric does; at once (virtual time). */
+        @Override
+        public CompletableFuture<Void> detach(final CompletableFuture<Void> send) {
+            for (int peer = 0; peer < connections.length; peer++) {
+                for (final Map.Entry<Long, CompletableFuture<Void>> e : inFlight.get(peer).entrySet()) {
+                    if (e.getValue() == send) {
+                        connections[peer].detach(e.getKey());
+                        return CompletableFuture.completedFuture(null);
+                    }
+                }
+                final ArrayDeque<PendingSend> q = waiting.get(peer);
+                for (final PendingSend w : q) {
+                    if (w.future == send && w.header != null) {
+                        // Not started yet: one private message in its place.
+                        final ByteBuffer m = ByteBuffer.allocate(w.header.remaining() + w.message.remaining());
+                        m.put(w.header.duplicate()).put(w.message.duplicate()).flip();
+                        final ArrayDeque<PendingSend> rebuilt = new ArrayDeque<>();
+                        for (final PendingSend x : q) {
+                            rebuilt.add(x == w ? new PendingSend(w.tag, null, m, w.deadlineNs, w.future) : x);
+                        }
+                        q.clear();
+                        q.addAll(rebuilt);
+                        return CompletableFuture.completedFuture(null);
+                    }
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
         @Override
         public ByteBuffer receiveBuffer(final Connection connection, final int tag, final int length) {
             return pool.take(length);

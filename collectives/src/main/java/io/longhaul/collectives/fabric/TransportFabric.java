@@ -11,6 +11,7 @@ import io.longhaul.transport.Transport;
 import io.longhaul.transport.security.JobKey;
 import io.longhaul.transport.TransportContext;
 import io.longhaul.transport.core.MissingRanges;
+import io.longhaul.transport.core.SendStatus;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -75,6 +76,8 @@ public final class TransportFabric implements Fabric {
     private final MessageMatcher matcher;
     /** Receive buffers the collectives handed back, reassembled into again. */
     private final MessagePool pool = new MessagePool(MessagePool.DEFAULT_MAX_BYTES);
+    /** In-place sends not yet delivered, by the future {@link #send(int, int, ByteBuffer, ByteBuffer)} returned. */
+    private final Map<CompletableFuture<Void>, InPlaceSend> inPlace = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor worker;
     private final Transport local;
     private final Transport remote;
@@ -474,7 +477,21 @@ public final class TransportFabric implements Fabric {
             // Errors and messages to this rank itself (delivered at once, so copied) as any other send.
             return Fabric.super.send(peer, tag, header, body);
         }
-        return track(peer, s, s.send(tag, header, body));
+        final CompletableFuture<SendStatus> sending = s.send(tag, header, body);
+        final CompletableFuture<Void> f = track(peer, s, sending);
+        inPlace.put(f, new InPlaceSend(s, sending));
+        f.whenComplete((v, e) -> inPlace.remove(f));
+        return f;
+    }
+
+    /** An in-place send still reading its body: the session and the transport's own future. */
+    private record InPlaceSend(Session session, CompletableFuture<SendStatus> sending) {
+    }
+
+    @Override
+    public CompletableFuture<Void> detach(final CompletableFuture<Void> send) {
+        final InPlaceSend p = inPlace.get(send);
+        return p == null ? CompletableFuture.completedFuture(null) : p.session().detach(p.sending());
     }
 
     /**

@@ -273,6 +273,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             final long timeoutNs = durationFlag("--timeout", timeout);
             final long connectNs = durationFlag("--connect-timeout", connectTimeout);
             final long peerNs = durationFlag("--peer-timeout", peerTimeout);
+            jitWarmupNs();
             if (peerNs < TimeUnit.MILLISECONDS.toNanos(100) || peerNs > TimeUnit.HOURS.toNanos(1)) {
                 throw bad("--peer-timeout " + peerTimeout + " is out of range; accepted: 100ms to 1h");
             }
@@ -395,6 +396,11 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
         return s.communicator().mode() == Mode.BOUNDED;
     }
 
+    /** @return the --jit-warmup time (0: none). */
+    private long jitWarmupNs() {
+        return "0".equals(jitWarmup.trim()) ? 0 : durationFlag("--jit-warmup", jitWarmup);
+    }
+
     private long durationFlag(final String flag, final String text) {
         final long ns;
         try {
@@ -496,7 +502,7 @@ abstract class CollectiveCommand implements java.util.concurrent.Callable<Intege
             throw bad("--topology " + topology + " has " + s.topology().size() + " ranks but the world size is " + launch.worldSize()
                 + " (" + launch.source() + ")");
         }
-        final long warmupNs = "0".equals(jitWarmup.trim()) ? 0 : durationFlag("--jit-warmup", jitWarmup);
+        final long warmupNs = jitWarmupNs();
         final long warmupStartNs = System.nanoTime();
         final int warmupOps = warmupNs == 0 ? 0 : JitWarmup.run(warmupNs, s.fabric().key());
         final long warmedNs = System.nanoTime() - warmupStartNs;

@@ -72,6 +72,11 @@ public final class DciCountingFabric implements Fabric {
     }
 
     @Override
+    public CompletableFuture<Void> detach(final CompletableFuture<Void> send) {
+        return inner.detach(send);
+    }
+
+    @Override
     public void release(final ByteBuffer message) {
         inner.release(message);
     }

@@ -126,11 +126,14 @@ class CollectiveCommandTest {
             final Map<String, String> env = Map.of("RANK", Integer.toString(r), "WORLD_SIZE", "3", "MASTER_ADDR", "127.0.0.1",
                 "MASTER_PORT", port);
             ranks.add(CompletableFuture.supplyAsync(() -> LonghaulCliTestSupport.run(env, "allreduce", "-b", "4K", "-e", "256K",
-                "-f", "8", "-n", "2", "-w", "1")));
+                "-f", "8", "-n", "2", "-w", "1", "--jit-warmup", "100ms")));
         }
         final Outcome rank0 = ranks.get(0).get(50, TimeUnit.SECONDS);
         assertExact(rank0, 3);
         assertThat(rank0.out()).contains("3 ranks one per process (torchrun)");
+        assertThat(rank0.out()).as("the first operation is timed, after the JIT warm-up")
+            .containsPattern("# First operation: [0-9.]+ ms \\(slowest rank\\), [0-9.]+ s after rank 0's JVM started; "
+                + "JIT warm-up [0-9.]+ s, [1-9][0-9]* all-reduces");
         for (int r = 1; r < 3; r++) {
             final Outcome o = ranks.get(r).get(50, TimeUnit.SECONDS);
             assertThat(o.exitCode()).as(o.err()).isZero();
@@ -163,6 +166,7 @@ class CollectiveCommandTest {
             {"-b 2M -e 1M", "is invalid; accepted: 0 <= b <= e"},
             {"--timeout 0s", "--timeout 0s is out of range"},
             {"--peer-timeout 50ms", "--peer-timeout 50ms is out of range; accepted: 100ms to 1h"},
+            {"--jit-warmup soon", "--jit-warmup: "},
             {"--ranks 2 --insecure --key-file job.key", "--insecure and --key-file exclude each other"},
             {"--bind 10.0.0.1:9000", "--bind '10.0.0.1:9000' takes an address without a port"},
             {"--no-such-flag", "Unknown option: '--no-such-flag'"},
@@ -199,7 +203,7 @@ class CollectiveCommandTest {
         for (final String flag : new String[] {"--minbytes", "--maxbytes", "--stepfactor", "--stepbytes", "--iters", "--warmup_iters",
             "--check", "--datatype", "--op", "--algo", "--ranks", "--topology", "--link", "--cc", "--bind", "--timeout",
             "--connect-timeout", "--chunk", "--paths", "--seed", "--json", "--rank", "--world-size", "--master", "--mode", "--deadline",
-            "--bounded", "--hadamard", "--peer-timeout", "--key-file", "--insecure"}) {
+            "--bounded", "--hadamard", "--peer-timeout", "--key-file", "--insecure", "--jit-warmup"}) {
             assertThat(o.out()).as(flag).contains(flag);
         }
         assertThat(o.out()).contains("longhaul allreduce --topology 2x2 --link delay=5ms,rate=1gbit,loss=0.1% --algo hier")

@@ -288,6 +288,18 @@ public final class Connection {
         return message.id;
     }
 
+    /**
+     * Stops message {@code messageId} reading the buffers it was sent from: the bytes still to be
+     * sent or repaired are copied into its own buffer, so the caller may reuse them at once. Nothing
+     * for a message that completed or is unknown.
+     */
+    public void detach(final long messageId) {
+        final SendMessage m = inProgress.get(messageId);
+        if (m != null) {
+            m.detach();
+        }
+    }
+
     /** Closes the connection: pending sends fail, the peer is told {@code reason}. Idempotent. */
     public void close(final long nowNs, final int code, final String reason) {
         if (state == ConnectionState.CLOSING || state == ConnectionState.DRAINING || state == ConnectionState.CLOSED) {
@@ -569,7 +581,7 @@ public final class Connection {
                     + " bytes exceeds the peer's maximum message size of " + peerMaxMessageBytes + " bytes");
                 continue;
             }
-            final SendMessage cut = new SendMessage(m.id, m.tag, m.prefix, m.payload, chunkSize, m.creditBase, m.deadlineMode, m.deadlineNs);
+            final SendMessage cut = m.recut(chunkSize);
             sendQueue.add(cut);
             inProgress.put(cut.id, cut);
             if (cut.deadlineMode) {

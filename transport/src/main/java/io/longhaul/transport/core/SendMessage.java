@@ -12,8 +12,12 @@ final class SendMessage {
 
     final long id;
     final int tag;
-    final ByteBuffer prefix;
-    final ByteBuffer payload;
+    /** The caller's buffers, read in place until {@link #detach}; null after. */
+    ByteBuffer prefix;
+    ByteBuffer payload;
+    /** After {@link #detach}: the message's bytes from {@link #copyBase} on, the only ones still to be sent. */
+    private ByteBuffer copy;
+    private int copyBase;
     final int length;
     final int chunkSize;
     final int chunkCount;
@@ -58,6 +62,15 @@ final class SendMessage {
     void copyChunk(final int chunk, final ByteBuffer out, final int at) {
         final int from = chunkOffset(chunk);
         final int n = chunkLength(chunk);
+        if (copy != null) {
+            out.put(at, copy, from - copyBase, n);
+            return;
+        }
+        copyRange(from, n, out, at);
+    }
+
+    /** Copies message bytes {@code from..from+n} of the caller's buffers to {@code out} at {@code at}. */
+    private void copyRange(final int from, final int n, final ByteBuffer out, final int at) {
         final int prefixLength = prefix.limit();
         int done = 0;
         if (from < prefixLength) {
@@ -67,6 +80,35 @@ final class SendMessage {
         if (done < n) {
             out.put(at + done, payload, from + done - prefixLength, n - done);
         }
+    }
+
+    /**
+     * Stops reading the caller's buffers: the bytes from the first chunk not yet acknowledged to the
+     * end are copied into the message's own buffer (acknowledged chunks are never sent again).
+     */
+    void detach() {
+        if (prefix == null) {
+            return;
+        }
+        int first = 0;
+        while (first < chunkCount && isAcked(first)) {
+            first++;
+        }
+        if (first < chunkCount) {
+            copyBase = chunkOffset(first);
+            copy = ByteBuffer.allocate(length - copyBase);
+            copyRange(copyBase, length - copyBase, copy, 0);
+        }
+        prefix = null;
+        payload = null;
+    }
+
+    /** @return the same message cut into chunks of {@code size} (before any of it was acknowledged). */
+    SendMessage recut(final int size) {
+        final ByteBuffer head = prefix != null ? prefix : ByteBuffer.allocate(0);
+        // Detached before any acknowledgement, the copy holds the whole message.
+        final ByteBuffer body = prefix != null ? payload : copy;
+        return new SendMessage(id, tag, head, body, size, creditBase, deadlineMode, deadlineNs);
     }
 
     boolean isAcked(final int chunk) {

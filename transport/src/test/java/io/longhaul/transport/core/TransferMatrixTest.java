@@ -89,7 +89,8 @@ class TransferMatrixTest {
      * A message sent as a header and a body arrives as their concatenation, whatever the split:
      * empty either side, a header smaller than, equal to and longer than a frame's payload, and
      * both ends of a body that starts inside a frame; over a lossy link, so frames cut from both
-     * parts are repaired too.
+     * parts are repaired too. Part-way through, every send is detached and its buffers overwritten:
+     * what is still to be sent or repaired comes from the transport's own copy.
      */
     @Test
     void shouldDeliverAHeaderAndABodyAsOneMessage() {
@@ -99,14 +100,25 @@ class TransferMatrixTest {
         final int frame = new CoreConfig().maxChunkBytes();
         final int[][] splits = {{0, 1}, {1, 0}, {32, 100_000}, {frame, frame}, {frame + 7, 3 * frame - 1}, {2 * frame + 1, 5}};
         final ByteBuffer[] whole = new ByteBuffer[splits.length];
+        final ByteBuffer[] vectors = new ByteBuffer[splits.length];
+        final long[] ids = new long[splits.length];
         for (int i = 0; i < splits.length; i++) {
             whole[i] = SimTransfer.payload(seed, i, splits[i][0] + splits[i][1]);
             // The body is a window of a larger buffer, as a collective sends a chunk of its vector.
             final ByteBuffer vector = ByteBuffer.allocateDirect(splits[i][1] + 64);
             vector.position(40).put(whole[i].duplicate().position(splits[i][0])).position(40).limit(40 + splits[i][1]);
-            t.connection.send(t.net.nowNs(), i, whole[i].duplicate().limit(splits[i][0]), vector);
+            ids[i] = t.connection.send(t.net.nowNs(), i, whole[i].duplicate().limit(splits[i][0]), vector);
+            vectors[i] = vector;
         }
         t.net.wake(t.client);
+        // Some chunks out and acknowledged, most not: detached, the caller's buffers are its own again.
+        t.net.runFor(6_000_000L);
+        for (int i = 0; i < splits.length; i++) {
+            t.connection.detach(ids[i]);
+            for (int b = 0; b < vectors[i].limit(); b++) {
+                vectors[i].put(b, (byte) 0x5a);
+            }
+        }
         assertThat(t.runUntilCompleted(splits.length, 60_000_000_000L)).as(t.describe()).isTrue();
         assertThat(t.serverEvents.received).hasSize(splits.length);
         for (final SimTransfer.Received r : t.serverEvents.received) {
