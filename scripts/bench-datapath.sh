@@ -167,13 +167,13 @@ for ((r = 1; r <= rounds; r++)); do
                     flags=()
                     [[ $mode == insecure ]] && flags=(--insecure)
                     plog=$out/perf-$mode-round$r
-                    rm -f "$plog.time"
+                    rm -f "$plog.log.time"
                     timed "$plog.log" "$LONGHAUL" perf --local "${flags[@]}" --duration "$perf_duration" -i 0 --json "$plog.json"
                     [[ $dry -eq 1 ]] && continue
                     bytes=$(sed -n 's/.*"bytes" *: *\([0-9]*\).*/\1/p' "$plog.json" | head -1)
                     bps=$(sed -n 's/.*"goodput_bps" *: *\([0-9.eE+-]*\).*/\1/p' "$plog.json" | head -1)
                     add "perf-$mode-gbit" "$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", b / 1e9 }')"
-                    add "perf-$mode-cpu-s/GB" "$(awk -v c="$(cpu_of "$plog.log")" -v b="${bytes:-0}" 'BEGIN { printf "%.2f", b > 0 ? c / (b / 1e9) : 0 }')"
+                    add "perf-$mode-cpu-s/GB" "$(awk -v c="$(cpu_of "$plog.log")" -v b="${bytes:-0}" 'BEGIN { printf "%.2f", (b > 0 ? c / (b / 1e9) : 0) }')"
                 done ;;
             iperf3)
                 ilog=$out/iperf3-round$r
@@ -189,11 +189,11 @@ for ((r = 1; r <= rounds; r++)); do
                 timed "$ilog-client.log" iperf3 -c 127.0.0.1 -p "$port" -t "$secs" -J \
                     || timed "$ilog-client.log" iperf3 -c 127.0.0.1 -p "$port" -t "$secs" -J
                 wait "$server" || true
-                bps=$(sed -n '/"sum_received"/,/}/p' "$ilog-client.log" | sed -n 's/.*"bits_per_second": *\([0-9.eE+-]*\).*/\1/p' | head -1)
-                bytes=$(sed -n '/"sum_received"/,/}/p' "$ilog-client.log" | sed -n 's/.*"bytes": *\([0-9]*\).*/\1/p' | head -1)
+                bps=$(sed -n '/"sum_received"/,/}/p' "$ilog-client.log" | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.eE+-]*\).*/\1/p' | head -1)
+                bytes=$(sed -n '/"sum_received"/,/}/p' "$ilog-client.log" | sed -n 's/.*"bytes":[[:space:]]*\([0-9]*\).*/\1/p' | head -1)
                 cpu=$(awk -v a="$(cpu_of "$ilog-server.log")" -v b="$(cpu_of "$ilog-client.log")" 'BEGIN { print a + b }')
                 add iperf3-gbit "$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", b / 1e9 }')"
-                add iperf3-cpu-s/GB "$(awk -v c="$cpu" -v b="${bytes:-0}" 'BEGIN { printf "%.2f", b > 0 ? c / (b / 1e9) : 0 }')" ;;
+                add iperf3-cpu-s/GB "$(awk -v c="$cpu" -v b="${bytes:-0}" 'BEGIN { printf "%.2f", (b > 0 ? c / (b / 1e9) : 0) }')" ;;
         esac
     done
 done
