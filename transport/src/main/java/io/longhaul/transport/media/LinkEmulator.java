@@ -295,8 +295,25 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
         arm(System.nanoTime());
     }
 
+    /**
+     * Sends what is still queued at once, then closes: a closing transport's last ACKs and its
+     * CLOSE are in this queue, and a peer that never gets them waits for acknowledgements that
+     * cannot come until its idle timeout.
+     */
     @Override
     public void close(final ChannelHandlerContext ctx, final ChannelPromise promise) {
+        if (context != null && ctx.channel().isActive()) {
+            int wrote = 0;
+            while (size > 0) {
+                final ByteBuf content = pop();
+                release(ctx, poppedRecipient, content);
+                wrote++;
+            }
+            if (wrote > 0) {
+                batch.finish(ctx);
+                ctx.flush();
+            }
+        }
         discardQueued();
         ctx.close(promise);
     }

@@ -49,6 +49,26 @@ class LinkEmulatorTest {
         return new DatagramPacket(b, to);
     }
 
+    /** A closing port's queued datagrams (a closing transport's last ACKs and its CLOSE) still go out. */
+    @Test
+    @Timeout(20)
+    void shouldSendWhatIsQueuedWhenThePortCloses() throws Exception {
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final Channel ch = sender("delay=10s");
+            final InetSocketAddress to = (InetSocketAddress) receiver.getLocalSocketAddress();
+            for (int i = 0; i < 5; i++) {
+                ch.writeAndFlush(packet(ch, 100, to, i)).sync();
+            }
+            ch.close().sync();
+            receiver.setSoTimeout(5_000);
+            final java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
+            for (int i = 0; i < 5; i++) {
+                receiver.receive(in);
+                assertThat(java.nio.ByteBuffer.wrap(in.getData()).getInt()).as("datagram %d, in order", i).isEqualTo(i);
+            }
+        }
+    }
+
     @Test
     @Timeout(20)
     void shouldDelayEachDatagramByTheConfiguredDelayWithinFivePercent() throws Exception {
