@@ -103,24 +103,8 @@ public final class PacketProtection {
      */
     public ByteBuffer seal(final ByteBuffer packet, final int offset, final int length) {
         PacketFlyweight.markProtected(packet, offset);
-        final byte[] in;
-        final int at;
-        if (packet.hasArray()) {
-            in = packet.array();
-            at = packet.arrayOffset() + offset;
-        } else {
-            in = scratch(length);
-            at = 0;
-            packet.get(offset, in, 0, length);
-        }
-        final byte[] o = sealed.bytes(length + TAG_LENGTH);
-        System.arraycopy(in, at, o, 0, PacketFlyweight.HEADER_LENGTH);
         try {
-            sealer.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(o)));
-            sealer.updateAAD(o, 0, PacketFlyweight.HEADER_LENGTH);
-            final int n = sealer.doFinal(in, at + PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o,
-                PacketFlyweight.HEADER_LENGTH);
-            return sealed.view.limit(PacketFlyweight.HEADER_LENGTH + n).position(0);
+            return crypt(sealer, Cipher.ENCRYPT_MODE, sendKey, sealed, packet, offset, length, length + TAG_LENGTH);
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed", e);
         }
@@ -138,6 +122,22 @@ public final class PacketProtection {
         if (length < PacketFlyweight.HEADER_LENGTH + TAG_LENGTH || !PacketFlyweight.isProtected(packet, offset)) {
             return null;
         }
+        try {
+            return crypt(opener, Cipher.DECRYPT_MODE, receiveKey, opened, packet, offset, length, length);
+        } catch (final AEADBadTagException e) {
+            return null;
+        } catch (final GeneralSecurityException e) {
+            throw new IllegalStateException("opening failed", e);
+        }
+    }
+
+    /**
+     * Runs {@code cipher} over the packet's body with its header as associated data, writing the
+     * header and the result to {@code into}: read straight from a heap buffer's array, from a copy
+     * otherwise.
+     */
+    private ByteBuffer crypt(final Cipher cipher, final int mode, final SecretKeySpec key, final Output into, final ByteBuffer packet,
+                             final int offset, final int length, final int outputLength) throws GeneralSecurityException {
         final byte[] in;
         final int at;
         if (packet.hasArray()) {
@@ -148,19 +148,13 @@ public final class PacketProtection {
             at = 0;
             packet.get(offset, in, 0, length);
         }
-        final byte[] o = opened.bytes(length);
+        final byte[] o = into.bytes(outputLength);
         System.arraycopy(in, at, o, 0, PacketFlyweight.HEADER_LENGTH);
-        try {
-            opener.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(8 * TAG_LENGTH, nonce(o)));
-            opener.updateAAD(o, 0, PacketFlyweight.HEADER_LENGTH);
-            final int n = opener.doFinal(in, at + PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o,
-                PacketFlyweight.HEADER_LENGTH);
-            return opened.view.limit(PacketFlyweight.HEADER_LENGTH + n).position(0);
-        } catch (final AEADBadTagException e) {
-            return null;
-        } catch (final GeneralSecurityException e) {
-            throw new IllegalStateException("opening failed", e);
-        }
+        cipher.init(mode, key, new GCMParameterSpec(8 * TAG_LENGTH, nonce(o)));
+        cipher.updateAAD(o, 0, PacketFlyweight.HEADER_LENGTH);
+        final int n = cipher.doFinal(in, at + PacketFlyweight.HEADER_LENGTH, length - PacketFlyweight.HEADER_LENGTH, o,
+            PacketFlyweight.HEADER_LENGTH);
+        return into.view.limit(PacketFlyweight.HEADER_LENGTH + n).position(0);
     }
 
     private static byte space(final byte type) {
