@@ -82,11 +82,12 @@ public final class Transport implements AutoCloseable {
         final LinkSpec spec = context.resolvedLink();
         this.link = spec;
         this.fabric = context.resolvedFabric();
+        final IoMode io = context.resolvedIoMode();
         final UdpDriver.Settings settings = new UdpDriver.Settings(
-            context.resolvedIoMode() == IoMode.EPOLL, context.gso(), context.gro(),
+            io == IoMode.EPOLL || io == IoMode.IO_URING, context.gso(), context.gro(),
             (int) context.socketBufferBytes(), core.maxDatagramBytes(), context.receiveBatchDatagrams(),
             spec.isPerfect() ? null : spec, spec.seed(), context.sendQueueCapacity() + 1, context.threadName(),
-            context.sharedEventLoops(), fabric);
+            context.sharedEventLoops(), fabric, io == IoMode.IO_URING);
         this.driver = new UdpDriver(settings, core, new Events());
         driver.call(() -> driver.endpoint().acceptIncoming(context.acceptIncoming()), CLOSE_TIMEOUT_NS);
         try {

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <caption>Knobs</caption>
  * <tr><th>setter</th><th>property</th><th>default</th><th>accepted</th></tr>
  * <tr><td>{@link #bindAddress}</td><td>longhaul.bind</td><td>0.0.0.0:0</td><td>host:port</td></tr>
- * <tr><td>{@link #ioMode}</td><td>longhaul.ioMode</td><td>auto</td><td>auto, epoll, nio</td></tr>
+ * <tr><td>{@link #ioMode}</td><td>longhaul.ioMode</td><td>auto</td><td>auto, epoll, nio, io_uring</td></tr>
  * <tr><td>{@link #gso}</td><td>longhaul.gso</td><td>true</td><td>UDP GSO when the kernel has it</td></tr>
  * <tr><td>{@link #gro}</td><td>longhaul.gro</td><td>true</td><td>UDP GRO (epoll)</td></tr>
  * <tr><td>{@link #targetBdpBytes}</td><td>longhaul.targetBdp</td><td>16M</td><td>[64K, 1G]: the
@@ -200,7 +200,7 @@ public final class TransportContext {
         try {
             return IoMode.valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(field + ": '" + text + "' is not an io mode; accepted: auto, epoll, nio");
+            throw new IllegalArgumentException(field + ": '" + text + "' is not an io mode; accepted: auto, epoll, nio, io_uring");
         }
     }
 
@@ -269,6 +269,11 @@ public final class TransportContext {
         if (ioMode == IoMode.EPOLL && !UdpDriver.epollAvailable()) {
             throw new IllegalArgumentException("ioMode = epoll, but epoll is not available here ("
                 + UdpDriver.epollUnavailabilityCause() + "); accepted: auto, nio");
+        }
+        if (ioMode == IoMode.IO_URING && !UdpDriver.ioUringAvailable()) {
+            throw new IllegalArgumentException("ioMode = io_uring, but io_uring is not available here ("
+                + UdpDriver.ioUringUnavailabilityCause() + "; kernel " + System.getProperty("os.version")
+                + ", see /proc/sys/kernel/io_uring_disabled); accepted: auto, epoll, nio");
         }
         resolvedIoMode = ioMode == IoMode.AUTO ? (UdpDriver.epollAvailable() ? IoMode.EPOLL : IoMode.NIO) : ioMode;
         concluded = true;

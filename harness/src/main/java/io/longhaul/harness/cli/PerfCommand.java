@@ -2,6 +2,7 @@ package io.longhaul.harness.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.longhaul.transport.media.UdpDriver;
 import io.longhaul.transport.IoMode;
 import io.longhaul.transport.MessageHandler;
 import io.longhaul.transport.Session;
@@ -141,7 +142,8 @@ final class PerfCommand implements Callable<Integer> {
     private int inflight;
 
     @Option(names = "--io", paramLabel = "MODE", defaultValue = "auto",
-        description = "I/O mode: auto, epoll or nio (default ${DEFAULT-VALUE}), e.g. --io nio.")
+        description = "I/O mode: auto (epoll where available, else nio), epoll, nio or io_uring (default ${DEFAULT-VALUE}), "
+            + "e.g. --io io_uring.")
     private String io;
 
     @Option(names = "--no-gso", description = "Do not coalesce sends with UDP GSO.")
@@ -235,7 +237,11 @@ final class PerfCommand implements Callable<Integer> {
             try {
                 mode = IoMode.valueOf(io.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw bad("--io '" + io + "' is not an io mode; accepted: auto, epoll, nio");
+                throw bad("--io '" + io + "' is not an io mode; accepted: auto, epoll, nio, io_uring");
+            }
+            if (mode == IoMode.IO_URING && !UdpDriver.ioUringAvailable()) {
+                throw bad("--io io_uring: io_uring is not available here (" + UdpDriver.ioUringUnavailabilityCause()
+                    + "; see /proc/sys/kernel/io_uring_disabled); accepted: auto, epoll, nio");
             }
             InetSocketAddress remote = null;
             if (client != null) {

@@ -54,6 +54,21 @@ class LonghaulCliTest {
         assertThat(err.toString()).contains("--omit 61m is out of range; accepted: 0 to 1h");
         assertThat(run("perf", "--no-such-flag")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--no-such-flag'");
+        assertThat(run("perf", "--io", "uring")).isEqualTo(2);
+        assertThat(err.toString()).contains("--io 'uring' is not an io mode; accepted: auto, epoll, nio, io_uring");
+    }
+
+    /** io_uring is an I/O mode like epoll: chosen by name, reported as such (or, where the kernel refuses it, a clear error). */
+    @Test
+    void shouldRunOnIoUringWhenAskedAndReportIt() throws Exception {
+        final int code = run("perf", "--local", "--insecure", "--io", "io_uring", "--bytes", "8M", "--size", "1M");
+        if (io.longhaul.transport.media.UdpDriver.ioUringAvailable()) {
+            assertThat(code).as(out + " " + err).isZero();
+            assertThat(out.toString()).contains("io io_uring (gso");
+        } else {
+            assertThat(code).isEqualTo(2);
+            assertThat(err.toString()).contains("--io io_uring: io_uring is not available here");
+        }
     }
 
     @Test

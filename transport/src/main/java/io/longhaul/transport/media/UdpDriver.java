@@ -52,8 +52,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <ul>
  * <li><b>I/O</b>: epoll on Linux (native, {@code linux-x86_64}), NIO elsewhere; io_uring instead of
- * epoll when {@value #IO_URING_PROP} is true and the kernel allows it (else epoll, with a warning
- * naming the cause). With epoll,
+ * epoll when {@link Settings#ioUring} asks for it. With epoll,
  * received datagrams come in batches ({@code recvmmsg}, {@code MAX_DATAGRAM_PAYLOAD_SIZE} with a
  * receive buffer for {@code receiveBatchDatagrams} datagrams) and optionally coalesced by the
  * kernel ({@code UDP_GRO}); sends are coalesced into GSO batches ({@code SegmentedDatagramPacket})
@@ -95,15 +94,6 @@ public final class UdpDriver {
      * this many ms, and with a nanosecond timerfd below it; pacing and emulated delays need the latter.
      */
     public static final String EPOLL_WAIT_THRESHOLD_PROP = "io.netty.channel.epoll.epollWaitThreshold";
-    /**
-     * System property: {@code true} runs the native I/O mode on io_uring instead of epoll (GSO sends,
-     * recvmsg batches; no GRO), when the kernel allows io_uring; otherwise epoll with a warning.
-     */
-    public static final String IO_URING_PROP = "longhaul.ioUring";
-    /** Default of {@link #IO_URING_PROP}: epoll measured faster here (see the README's I/O mode section). */
-    public static final boolean IO_URING_DEFAULT = false;
-    private static final AtomicBoolean IO_URING_WARNING_GIVEN = new AtomicBoolean();
-
     static {
         preciseTimers();
     }
@@ -139,7 +129,15 @@ public final class UdpDriver {
      */
     public record Settings(boolean epoll, boolean gso, boolean gro, int socketBufferBytes, int maxDatagramBytes,
                            int receiveBatchDatagrams, LinkSpec link, long linkSeed, int commandQueueCapacity,
-                           String threadName, boolean sharedLoops, FabricSpec fabric) {
+                           String threadName, boolean sharedLoops, FabricSpec fabric, boolean ioUring) {
+        /** Settings on epoll (native) or NIO, not io_uring. */
+        public Settings(final boolean epoll, final boolean gso, final boolean gro, final int socketBufferBytes,
+                        final int maxDatagramBytes, final int receiveBatchDatagrams, final LinkSpec link, final long linkSeed,
+                        final int commandQueueCapacity, final String threadName, final boolean sharedLoops, final FabricSpec fabric) {
+            this(epoll, gso, gro, socketBufferBytes, maxDatagramBytes, receiveBatchDatagrams, link, linkSeed, commandQueueCapacity,
+                threadName, sharedLoops, fabric, false);
+        }
+
         /** Settings without a fabric. */
         public Settings(final boolean epoll, final boolean gso, final boolean gro, final int socketBufferBytes,
                         final int maxDatagramBytes, final int receiveBatchDatagrams, final LinkSpec link, final long linkSeed,
@@ -235,7 +233,10 @@ public final class UdpDriver {
         if (settings.epoll() && !Epoll.isAvailable()) {
             throw new IllegalStateException("epoll requested but not available: " + Epoll.unavailabilityCause());
         }
-        this.io = !settings.epoll() ? Native.NIO : ioUringRequested() && ioUringUsable() ? Native.IO_URING : Native.EPOLL;
+        if (settings.ioUring() && !IoUring.isAvailable()) {
+            throw new IllegalStateException("io_uring requested but not available: " + IoUring.unavailabilityCause());
+        }
+        this.io = !settings.epoll() ? Native.NIO : settings.ioUring() ? Native.IO_URING : Native.EPOLL;
         this.gso = settings.gso() && (io == Native.EPOLL ? EpollDatagramChannel.isSegmentedDatagramPacketSupported()
             : io == Native.IO_URING && IoUringDatagramChannel.isSegmentedDatagramPacketSupported());
         this.gro = io == Native.EPOLL && settings.gro();
@@ -249,38 +250,14 @@ public final class UdpDriver {
         this.fabric = settings.fabric() == null ? null : new EcmpFabric(settings.fabric(), 1, System.nanoTime());
     }
 
-    /** @return whether {@value #IO_URING_PROP} asks for io_uring (default {@value #IO_URING_DEFAULT}). */
-    public static boolean ioUringRequested() {
-        final String v = System.getProperty(IO_URING_PROP);
-        if (v == null || v.isBlank()) {
-            return IO_URING_DEFAULT;
-        }
-        final String t = v.trim().toLowerCase(java.util.Locale.ROOT);
-        if (t.equals("true") || t.equals("on") || t.equals("yes") || t.equals("1")) {
-            return true;
-        }
-        if (t.equals("false") || t.equals("off") || t.equals("no") || t.equals("0")) {
-            return false;
-        }
-        throw new IllegalArgumentException(IO_URING_PROP + ": '" + v + "' is not a boolean; accepted: true, false");
-    }
-
-    /** @return whether the io_uring native transport is usable here (else logs why, once, and epoll is used). */
-    private static boolean ioUringUsable() {
-        if (IoUring.isAvailable()) {
-            return true;
-        }
-        if (IO_URING_WARNING_GIVEN.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, IO_URING_PROP + "=true but io_uring is not available here ("
-                + IoUring.unavailabilityCause() + "; kernel " + System.getProperty("os.version")
-                + ", see /proc/sys/kernel/io_uring_disabled); using epoll");
-        }
-        return false;
-    }
-
     /** @return whether the io_uring native transport is usable on this machine. */
     public static boolean ioUringAvailable() {
         return IoUring.isAvailable();
+    }
+
+    /** @return why io_uring is not usable, or null. */
+    public static Throwable ioUringUnavailabilityCause() {
+        return IoUring.unavailabilityCause();
     }
 
     /** @return whether the epoll native transport is usable on this machine. */

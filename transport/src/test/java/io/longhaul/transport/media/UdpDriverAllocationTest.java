@@ -151,18 +151,9 @@ class UdpDriverAllocationTest {
     private static UdpDriver driver(final String name, final Mode mode, final long seed, final Events events) {
         final CoreConfig config = new CoreConfig().connectionIdSeed(name.hashCode());
         final UdpDriver.Settings settings = new UdpDriver.Settings(UdpDriver.epollAvailable(), mode.gso, mode.gro, 8 << 20,
-            config.maxDatagramBytes(), 32, mode.link == null ? null : LinkSpec.parse(mode.link), seed, 1024, name, false);
-        final String before = System.getProperty(UdpDriver.IO_URING_PROP);
-        System.setProperty(UdpDriver.IO_URING_PROP, Boolean.toString(mode == Mode.IO_URING));
-        try {
-            return new UdpDriver(settings, config, events);
-        } finally {
-            if (before == null) {
-                System.clearProperty(UdpDriver.IO_URING_PROP);
-            } else {
-                System.setProperty(UdpDriver.IO_URING_PROP, before);
-            }
-        }
+            config.maxDatagramBytes(), 32, mode.link == null ? null : LinkSpec.parse(mode.link), seed, 1024, name, false, null,
+            mode == Mode.IO_URING);
+        return new UdpDriver(settings, config, events);
     }
 
     private static void await(final BooleanSupplier condition, final String what) {
