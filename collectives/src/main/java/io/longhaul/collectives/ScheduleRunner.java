@@ -139,7 +139,6 @@ public final class ScheduleRunner {
         pendingDeps = new int[n];
         depsMet = new boolean[n];
         done = new boolean[n];
-
         arrived = new ByteBuffer[n];
         if (plan != null) {
             arrivedMessage = new Received[n];
@@ -278,8 +277,8 @@ public final class ScheduleRunner {
                 final ByteBuffer body = bytes == 0 ? EMPTY : buffer(s.buffer()).duplicate().limit(from + bytes).position(from);
                 final int peer = s.peer();
                 final CompletableFuture<Void> sending = fabric.send(peer, MessageHeader.fabricTag(seq, s.tag()), header, body);
-                final InPlaceSend sent = new InPlaceSend(memory(s.buffer()), from, from + bytes, sending);
-                if (bytes > 0) {
+                final InPlaceSend sent = bytes == 0 ? null : new InPlaceSend(memory(s.buffer()), from, from + bytes, sending);
+                if (sent != null) {
                     inPlaceSends.add(sent);
                 }
                 sending.whenComplete((v, err) -> signal(() -> {
