@@ -273,8 +273,9 @@ public final class SimCluster implements AutoCloseable {
     private final class SimFabric implements Fabric, ConnectionHandler {
         private final class PendingSend {
             final int tag;
-            final ByteBuffer header;
-            final ByteBuffer message;
+            /** Null once joined into {@link #message} (see {@link #detach}). */
+            ByteBuffer header;
+            ByteBuffer message;
             final long deadlineNs;
             final CompletableFuture<Void> future;
 
@@ -285,6 +286,16 @@ public final class SimCluster implements AutoCloseable {
                 this.message = message;
                 this.deadlineNs = deadlineNs;
                 this.future = future;
+            }
+
+            /** Not started yet: one private copy of header and body takes the caller's buffers' place. */
+            void detach() {
+                if (header != null) {
+                    final ByteBuffer m = ByteBuffer.allocate(header.remaining() + message.remaining());
+                    m.put(header.duplicate()).put(message.duplicate()).flip();
+                    header = null;
+                    message = m;
+                }
             }
         }
 
@@ -424,18 +435,9 @@ public final class SimCluster implements AutoCloseable {
                         return CompletableFuture.completedFuture(null);
                     }
                 }
-                final ArrayDeque<PendingSend> q = waiting.get(peer);
-                for (final PendingSend w : q) {
-                    if (w.future == send && w.header != null) {
-                        // Not started yet: one private message in its place.
-                        final ByteBuffer m = ByteBuffer.allocate(w.header.remaining() + w.message.remaining());
-                        m.put(w.header.duplicate()).put(w.message.duplicate()).flip();
-                        final ArrayDeque<PendingSend> rebuilt = new ArrayDeque<>();
-                        for (final PendingSend x : q) {
-                            rebuilt.add(x == w ? new PendingSend(w.tag, null, m, w.deadlineNs, w.future) : x);
-                        }
-                        q.clear();
-                        q.addAll(rebuilt);
+                for (final PendingSend w : waiting.get(peer)) {
+                    if (w.future == send) {
+                        w.detach();
                         return CompletableFuture.completedFuture(null);
                     }
                 }

@@ -303,16 +303,7 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
     @Override
     public void close(final ChannelHandlerContext ctx, final ChannelPromise promise) {
         if (context != null && ctx.channel().isActive()) {
-            int wrote = 0;
-            while (size > 0) {
-                final ByteBuf content = pop();
-                release(ctx, poppedRecipient, content);
-                wrote++;
-            }
-            if (wrote > 0) {
-                batch.finish(ctx);
-                ctx.flush();
-            }
+            releaseQueued(0, true);
         }
         discardQueued();
         ctx.close(promise);
@@ -348,10 +339,14 @@ final class LinkEmulator extends ChannelOutboundHandlerAdapter {
      * @return datagrams written.
      */
     int releaseDue(final long nowNs) {
+        return releaseQueued(nowNs + halfWindowNs, false);
+    }
+
+    /** Writes and flushes the queued datagrams due by {@code releaseBefore}, or all of them. */
+    private int releaseQueued(final long releaseBefore, final boolean all) {
         final ChannelHandlerContext ctx = context;
         int wrote = 0;
-        final long releaseBefore = nowNs + halfWindowNs;
-        while (size > 0 && atNs[0] - releaseBefore <= 0) {
+        while (size > 0 && (all || atNs[0] - releaseBefore <= 0)) {
             final ByteBuf content = pop();
             release(ctx, poppedRecipient, content);
             wrote++;
